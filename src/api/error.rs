@@ -1,0 +1,159 @@
+//! The one error type: every failure leaves as an Omise error object.
+
+use crate::store::StoreError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+tokio::task_local! {
+    /// The id of the request being served, for logs and 500 messages.
+    pub static REQUEST_ID: String;
+}
+
+/// The request id of the current task, if a request is being served.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Every error an API call can answer with.
+#[derive(Debug)]
+pub enum ApiError {
+    Authentication,
+    InvalidLinkId(String),
+    NotFound { object: &'static str, id: String },
+    RouteNotFound,
+    InvalidDateFormat(String),
+    BadRequest(String),
+    InvalidLink(String),
+    InvalidCard(String),
+    UsedToken,
+    UsedLink,
+    MethodNotAllowed,
+    TooLarge,
+    Unavailable,
+    Internal(String),
+}
+
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    object: &'static str,
+    location: String,
+    code: &'a str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn not_found(object: &'static str, id: impl Into<String>) -> ApiError {
+        ApiError::NotFound {
+            object,
+            id: id.into(),
+        }
+    }
+
+    /// An unexpected failure: the detail goes to the log, never to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(cause.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Authentication => StatusCode::UNAUTHORIZED,
+            ApiError::InvalidLinkId(_) | ApiError::NotFound { .. } | ApiError::RouteNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::InvalidDateFormat(_)
+            | ApiError::BadRequest(_)
+            | ApiError::InvalidLink(_)
+            | ApiError::InvalidCard(_)
+            | ApiError::UsedToken => StatusCode::BAD_REQUEST,
+            ApiError::UsedLink => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Authentication => "authentication_failure",
+            ApiError::InvalidLinkId(_) => "invalid_link_id",
+            ApiError::NotFound { .. } | ApiError::RouteNotFound => "not_found",
+            ApiError::InvalidDateFormat(_) => "invalid_date_format",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::InvalidLink(_) => "invalid_link",
+            ApiError::InvalidCard(_) => "invalid_card",
+            ApiError::UsedToken => "used_token",
+            ApiError::UsedLink => "used_link",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::TooLarge => "request_entity_too_large",
+            ApiError::Unavailable => "service_unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Authentication => "authentication failed".into(),
+            ApiError::InvalidLinkId(id) => format!("{id} is not a valid link id"),
+            ApiError::NotFound { object, id } => format!("{object} {id} was not found"),
+            ApiError::RouteNotFound => "the requested resource was not found".into(),
+            ApiError::InvalidDateFormat(m)
+            | ApiError::BadRequest(m)
+            | ApiError::InvalidLink(m)
+            | ApiError::InvalidCard(m) => m.clone(),
+            ApiError::UsedToken => "token was already used".into(),
+            ApiError::UsedLink => "link was already used".into(),
+            ApiError::MethodNotAllowed => "the method is not allowed for this resource".into(),
+            ApiError::TooLarge => "the request body is too large".into(),
+            ApiError::Unavailable => "the service is unavailable, please retry later".into(),
+            ApiError::Internal(_) => match current_request_id() {
+                Some(id) => format!("an internal error occurred (request {id})"),
+                None => "an internal error occurred".into(),
+            },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(source) => {
+                tracing::warn!(error = %source, "database unavailable");
+                ApiError::Unavailable
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// An Omise error object with the given status, code and message.
+pub fn error_response(status: StatusCode, code: &str, message: String) -> Response {
+    let body = ErrorBody {
+        object: "error",
+        location: format!("https://www.omise.co/api-errors#{}", code.replace('_', "-")),
+        code,
+        message,
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
+        bytes,
+    )
+        .into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(request_id = ?current_request_id(), cause = %cause, "internal error");
+        }
+        error_response(self.status(), self.code(), self.message())
+    }
+}

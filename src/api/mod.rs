@@ -1,0 +1,135 @@
+//! The HTTP layer: one file per resource, plus the shared extractors.
+
+pub mod auth;
+pub mod charges;
+pub mod error;
+pub mod links;
+pub mod params;
+pub mod tokens;
+pub mod version;
+
+use crate::domain::ListWindow;
+use crate::domain::list::format_time;
+use crate::store::Store;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use error::ApiError;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower_http::cors::{Any, CorsLayer};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<ApiConfig>,
+    /// The base of `payment_uri`, without a trailing slash.
+    pub public_url: Arc<str>,
+}
+
+/// The settings handlers read.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Whether live-mode links take (simulated) payments.
+    pub live_payments: bool,
+}
+
+/// An id from the path; a path that does not decode is an unknown route.
+#[derive(Debug, Clone)]
+pub struct IdPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| IdPath(id))
+            .map_err(|_| ApiError::RouteNotFound)
+    }
+}
+
+/// A 200 JSON response with Omise's content type.
+pub fn json_response<T: Serialize>(body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// The list object around a page of rendered records.
+pub fn list_json(data: Vec<Value>, total: u64, window: &ListWindow, location: &str) -> Value {
+    json!({
+        "object": "list",
+        "data": data,
+        "limit": window.limit,
+        "offset": window.offset,
+        "total": total,
+        "order": window.order.as_str(),
+        "location": location,
+        "from": format_time(window.from),
+        "to": format_time(window.to),
+    })
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+async fn route_not_found() -> ApiError {
+    ApiError::RouteNotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Every route of the API and the payment pages.
+pub fn router(state: AppState) -> Router {
+    // Tokens are created from the payer's browser, on pages of any origin.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .max_age(std::time::Duration::from_secs(3600));
+    let tokens = Router::new()
+        .route("/tokens", post(tokens::create))
+        .route("/tokens/", post(tokens::create))
+        .route("/tokens/{id}", get(tokens::retrieve))
+        .layer(cors);
+    Router::new()
+        .route("/links", get(links::list).post(links::create))
+        .route("/links/", get(links::list).post(links::create))
+        .route("/links/{id}", get(links::retrieve).delete(links::delete))
+        .route("/links/{id}/charges", get(links::charges))
+        .route("/charges", get(charges::list))
+        .route("/charges/", get(charges::list))
+        .route("/charges/{id}", get(charges::retrieve))
+        .merge(tokens)
+        .route(
+            "/pay/{code}",
+            get(crate::pages::show).post(crate::pages::pay),
+        )
+        .route("/pay/{code}/complete", get(crate::pages::complete))
+        .route("/healthz", get(healthz))
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}

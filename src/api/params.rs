@@ -1,0 +1,283 @@
+//! Request parameters from the query string, a form body or a JSON body,
+//! merged into one map, because the official clients each send them
+//! differently (python and go send JSON bodies even on GET).
+
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::list::{ListWindow, WindowError, WindowParams};
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde_json::{Map, Value};
+
+/// The merged parameters. A body that does not parse is kept as an error
+/// and reported when a parameter is first read, so that authentication and
+/// the id are checked before it, as the error precedence demands.
+#[derive(Debug, Clone)]
+pub struct Params {
+    map: Result<Map<String, Value>, String>,
+}
+
+/// How a parameter's type error is reported: `bad_request` on most routes,
+/// `invalid_link` / `invalid_card` on the create routes.
+pub type ErrorKind = fn(String) -> ApiError;
+
+impl Params {
+    pub fn from_map(map: Map<String, Value>) -> Params {
+        Params { map: Ok(map) }
+    }
+
+    fn map(&self) -> Result<&Map<String, Value>, ApiError> {
+        self.map
+            .as_ref()
+            .map_err(|m| ApiError::BadRequest(m.clone()))
+    }
+
+    /// The value, `None` when absent, JSON `null` or the empty string.
+    fn value(&self, name: &str) -> Result<Option<&Value>, ApiError> {
+        Ok(self.map()?.get(name).filter(|v| match v {
+            Value::Null => false,
+            Value::String(s) => !s.is_empty(),
+            _ => true,
+        }))
+    }
+
+    /// Text; numbers and booleans are taken as their JSON text.
+    pub fn text(&self, name: &str, kind: ErrorKind) -> Result<Option<String>, ApiError> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
+            Some(_) => Err(kind(format!("{name} must be a string"))),
+        }
+    }
+
+    /// Text that may be empty (an empty `description` is a value).
+    pub fn text_or_empty(&self, name: &str, kind: ErrorKind) -> Result<Option<String>, ApiError> {
+        match self.map()?.get(name) {
+            Some(Value::String(s)) if s.is_empty() => Ok(Some(String::new())),
+            _ => self.text(name, kind),
+        }
+    }
+
+    /// An integer: a JSON integer or a decimal string.
+    pub fn int(&self, name: &str, kind: ErrorKind) -> Result<Option<i64>, ApiError> {
+        let invalid = || kind(format!("{name} must be an integer"));
+        match self.value(name)? {
+            None => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(invalid),
+            Some(Value::String(s)) => {
+                let digits = s.strip_prefix('-').unwrap_or(s);
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid());
+                }
+                s.parse::<i64>().map(Some).map_err(|_| invalid())
+            }
+            Some(_) => Err(invalid()),
+        }
+    }
+
+    /// A boolean: `true`/`false`, `1`/`0` (php), or a JSON boolean.
+    pub fn bool(&self, name: &str, kind: ErrorKind) -> Result<Option<bool>, ApiError> {
+        let invalid = || kind(format!("{name} must be a boolean"));
+        match self.value(name)? {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(0) => Ok(Some(false)),
+                Some(1) => Ok(Some(true)),
+                _ => Err(invalid()),
+            },
+            Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(Some(true)),
+                "false" | "0" => Ok(Some(false)),
+                _ => Err(invalid()),
+            },
+            Some(_) => Err(invalid()),
+        }
+    }
+
+    /// A nested object (`card[number]=…` or `{"card":{…}}`); empty if absent.
+    pub fn object(&self, name: &str, kind: ErrorKind) -> Result<Params, ApiError> {
+        match self.value(name)? {
+            None => Ok(Params::from_map(Map::new())),
+            Some(Value::Object(map)) => Ok(Params::from_map(map.clone())),
+            Some(_) => Err(kind(format!("{name} must be an object"))),
+        }
+    }
+
+    /// The list parameters of section 6.
+    pub fn window(&self, now: i64) -> Result<ListWindow, ApiError> {
+        let bad = ApiError::BadRequest;
+        let order = self.text("order", bad)?;
+        let from = self.text("from", bad)?;
+        let to = self.text("to", bad)?;
+        let raw = WindowParams {
+            limit: self.int("limit", bad)?,
+            offset: self.int("offset", bad)?,
+            order: order.as_deref(),
+            from: from.as_deref(),
+            to: to.as_deref(),
+        };
+        ListWindow::parse(&raw, now).map_err(|e| match e {
+            WindowError::BadRequest(m) => ApiError::BadRequest(m),
+            WindowError::InvalidDate(m) => ApiError::InvalidDateFormat(m),
+        })
+    }
+}
+
+/// Adds `key=value` pairs to `map`, nesting `a[b][c]` keys into objects.
+/// A later pair wins over an earlier one.
+fn insert_pair(map: &mut Map<String, Value>, key: &str, value: String) {
+    let (head, mut rest) = match key.find('[') {
+        Some(i) if key.ends_with(']') => (&key[..i], &key[i..]),
+        _ => {
+            map.insert(key.to_owned(), Value::String(value));
+            return;
+        }
+    };
+    let mut path = vec![head.to_owned()];
+    while let Some(stripped) = rest.strip_prefix('[') {
+        let Some(end) = stripped.find(']') else { break };
+        path.push(stripped[..end].to_owned());
+        rest = &stripped[end + 1..];
+    }
+    let mut target = map;
+    let last = path.pop().unwrap_or_default();
+    for segment in path {
+        let entry = target
+            .entry(segment)
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        let Value::Object(next) = entry else { return };
+        target = next;
+    }
+    target.insert(last, Value::String(value));
+}
+
+fn parse_pairs(map: &mut Map<String, Value>, raw: &[u8]) -> Result<(), String> {
+    // Percent-decoding may produce bytes that are not UTF-8: refuse them
+    // rather than store replacement characters.
+    for (k, v) in form_urlencoded::parse(raw) {
+        if k.contains('\u{FFFD}') || v.contains('\u{FFFD}') {
+            let decoded_ok = std::str::from_utf8(raw).is_ok()
+                && !raw.windows(3).any(|w| w[0] == b'%' && w[1] > b'7');
+            if !decoded_ok {
+                return Err("parameters must be valid UTF-8".into());
+            }
+        }
+        insert_pair(map, &k, v.into_owned());
+    }
+    Ok(())
+}
+
+/// Merges a JSON object into `map`, keys of the body winning.
+fn merge_json(map: &mut Map<String, Value>, raw: &[u8]) -> Result<(), String> {
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(Value::Object(body)) => {
+            map.extend(body);
+            Ok(())
+        }
+        Ok(Value::Null) => Ok(()),
+        Ok(_) => Err("the request body must be a JSON object".into()),
+        Err(e) => Err(format!("the request body is not valid JSON: {e}")),
+    }
+}
+
+impl FromRequest<AppState> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request<Body>, state: &AppState) -> Result<Self, Self::Rejection> {
+        let mut map = Map::new();
+        let mut problem = None;
+        if let Some(query) = req.uri().query() {
+            if let Err(e) = parse_pairs(&mut map, query.as_bytes()) {
+                problem = Some(e);
+            }
+        }
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let body = axum::body::to_bytes(req.into_body(), state.config.body_limit)
+            .await
+            .map_err(|_| ApiError::TooLarge)?;
+        let body_text = body.trim_ascii();
+        if problem.is_none() && !body_text.is_empty() {
+            let result = if content_type.starts_with("application/json")
+                || (content_type.is_empty() && body_text.starts_with(b"{"))
+            {
+                merge_json(&mut map, body_text)
+            } else if content_type.is_empty()
+                || content_type.starts_with("application/x-www-form-urlencoded")
+            {
+                match std::str::from_utf8(body_text) {
+                    Ok(_) => parse_pairs(&mut map, body_text),
+                    Err(_) => Err("the request body must be valid UTF-8".into()),
+                }
+            } else {
+                Err(format!("unsupported content type {content_type:?}"))
+            };
+            problem = result.err();
+        }
+        Ok(Params {
+            map: problem.map_or(Ok(map), Err),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parsed(raw: &str) -> Map<String, Value> {
+        let mut map = Map::new();
+        parse_pairs(&mut map, raw.as_bytes()).unwrap();
+        map
+    }
+
+    #[test]
+    fn brackets_nest() {
+        let map = parsed("card[number]=4242&card[name]=A+B&filters[used]=1&limit=5");
+        assert_eq!(
+            Value::Object(map),
+            json!({"card": {"number": "4242", "name": "A B"}, "filters": {"used": "1"}, "limit": "5"})
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused() {
+        let mut map = Map::new();
+        assert!(parse_pairs(&mut map, b"title=%FF%FE").is_err());
+        assert!(parse_pairs(&mut map, "title=%E0%B8%BF".as_bytes()).is_ok());
+        assert_eq!(map["title"], json!("฿"));
+    }
+
+    #[test]
+    fn lenient_types() {
+        let p = Params::from_map(
+            json!({"a": "12", "b": 12, "c": "1", "d": 0, "e": null, "f": "", "g": "1.5", "h": "99999999999999999999", "i": true})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        let bad = ApiError::BadRequest;
+        assert_eq!(p.int("a", bad).unwrap(), Some(12));
+        assert_eq!(p.int("b", bad).unwrap(), Some(12));
+        assert_eq!(p.bool("c", bad).unwrap(), Some(true));
+        assert_eq!(p.bool("d", bad).unwrap(), Some(false));
+        assert_eq!(p.int("e", bad).unwrap(), None);
+        assert_eq!(p.int("f", bad).unwrap(), None);
+        assert!(p.int("g", bad).is_err());
+        assert!(p.int("h", bad).is_err());
+        assert_eq!(p.bool("i", bad).unwrap(), Some(true));
+        assert_eq!(p.text("b", bad).unwrap().as_deref(), Some("12"));
+        assert_eq!(p.text_or_empty("f", bad).unwrap().as_deref(), Some(""));
+        assert_eq!(p.text_or_empty("zz", bad).unwrap(), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! paylink: a stateful server that speaks the Omise Payment Links API.
+
+// The charge object has more fields than serde_json::json! expands by default.
+#![recursion_limit = "256"]
+
+pub mod accounts;
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod pages;
+pub mod server;
+pub mod store;
+pub mod telemetry;

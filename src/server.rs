@@ -1,0 +1,130 @@
+//! Builds the application and runs it until stopped.
+
+use crate::api::error::{ApiError, REQUEST_ID};
+use crate::api::{ApiConfig, AppState, router};
+use crate::config::ServeConfig;
+use crate::domain::id::{Kind, new_plain_id};
+use crate::store::Store;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use std::any::Any;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tracing::Instrument;
+
+/// Gives each request an id (`X-Request-Id`, logs, 500 messages) and logs it.
+async fn request_context(req: Request, next: Next) -> Response {
+    let id = new_plain_id(Kind::Request);
+    let span = tracing::info_span!("request", id = %id);
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let started = Instant::now();
+    let mut response = REQUEST_ID
+        .scope(id.clone(), next.run(req).instrument(span))
+        .await;
+    let status = response.status();
+    if status.is_server_error() {
+        tracing::warn!(request_id = %id, %method, %path, status = status.as_u16(), "request failed");
+    } else {
+        tracing::debug!(request_id = %id, %method, %path, status = status.as_u16(),
+            micros = started.elapsed().as_micros() as u64, "request");
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// A panic answers like any internal error; the panic text stays in the log.
+fn panic_response(cause: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = cause
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| cause.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    ApiError::internal(format!("panic: {detail}")).into_response()
+}
+
+/// The whole application over a store.
+pub fn app(store: Arc<dyn Store>, config: &ServeConfig, public_url: &str) -> Router {
+    let state = AppState {
+        store,
+        config: Arc::new(ApiConfig {
+            body_limit: config.body_limit,
+            live_payments: config.live_payments,
+        }),
+        public_url: public_url.trim_end_matches('/').into(),
+    };
+    router(state)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(request_context))
+}
+
+/// A bound, ready server.
+pub struct Server {
+    listener: TcpListener,
+    app: Router,
+    pub local_addr: SocketAddr,
+    pub public_url: String,
+}
+
+impl Server {
+    /// Binds the address (port 0 picks one) over an opened store.
+    pub async fn bind(config: &ServeConfig, store: Arc<dyn Store>) -> std::io::Result<Server> {
+        let listener = TcpListener::bind(config.addr).await?;
+        let local_addr = listener.local_addr()?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let app = app(store, config, &public_url);
+        Ok(Server {
+            listener,
+            app,
+            local_addr,
+            public_url,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,162 @@
+//! The store: business-level operations over one database.
+//!
+//! `Store` is the only way the HTTP layer reaches data. Each database has its
+//! own implementation beside this file; both keep the same guarantees.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::domain::charge::{Charge, PayRefusal, Token};
+use crate::domain::link::Link;
+use crate::domain::{ListWindow, Micros, Mode, Page};
+use async_trait::async_trait;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// What went wrong below the business rules.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database cannot be reached (503).
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// Anything else (500).
+    #[error("database error: {0}")]
+    Internal(#[source] sqlx::Error),
+    /// Stored data that does not decode: a bug or a corrupted row.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e)
+            }
+            other => StoreError::Internal(other),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The two kinds of key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Public,
+    Secret,
+}
+
+impl KeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Public => "public",
+            KeyKind::Secret => "secret",
+        }
+    }
+}
+
+/// A key as stored: its hash, never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub hash: String,
+    pub kind: KeyKind,
+    pub mode: Mode,
+}
+
+/// Whom a request's key speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: String,
+    pub kind: KeyKind,
+    pub mode: Mode,
+}
+
+/// A payment of a link with a token.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    pub charge_id: String,
+    pub link_id: String,
+    pub token_id: String,
+    pub ip: Option<String>,
+    pub now: Micros,
+}
+
+/// The business operations; see the SQLite implementation for the
+/// transactions behind each.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn account_count(&self) -> StoreResult<u64>;
+    async fn create_account(&self, id: &str, keys: &[KeyRecord], now: Micros) -> StoreResult<()>;
+    /// Replaces every key of the account; false when there is no such account.
+    async fn replace_keys(
+        &self,
+        account_id: &str,
+        keys: &[KeyRecord],
+        now: Micros,
+    ) -> StoreResult<bool>;
+    async fn principal(&self, key_hash: &str) -> StoreResult<Option<Principal>>;
+
+    async fn insert_link(&self, link: &Link) -> StoreResult<()>;
+    /// A link the principal's account and mode can see.
+    async fn link(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Link>>;
+    /// Any account's link by id, for the public payment page.
+    async fn link_by_id(&self, id: &str) -> StoreResult<Option<Link>>;
+    /// Links that are not deleted, in the window.
+    async fn links_page(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        window: &ListWindow,
+    ) -> StoreResult<Page<Link>>;
+    /// Marks the link deleted (once); `None` when it is not visible.
+    async fn delete_link(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        id: &str,
+        now: Micros,
+    ) -> StoreResult<Option<Link>>;
+
+    async fn insert_token(&self, token: &Token) -> StoreResult<()>;
+    async fn token(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Token>>;
+
+    /// Charges the link with the token in one transaction: a single-use link
+    /// takes one successful charge ever, a token one charge ever.
+    async fn pay_link(&self, payment: &Payment) -> StoreResult<Result<Charge, PayRefusal>>;
+    async fn charge(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Charge>>;
+    /// Any account's charge, for the payment page's outcome.
+    async fn charge_by_id(&self, id: &str) -> StoreResult<Option<Charge>>;
+    async fn link_charges(&self, link_id: &str, window: &ListWindow) -> StoreResult<Page<Charge>>;
+    async fn account_charges(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        window: &ListWindow,
+    ) -> StoreResult<Page<Charge>>;
+}
+
+/// Why a store could not be opened.
+#[derive(Debug, Error)]
+pub enum OpenError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or sqlite::memory:")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database: {0}")]
+    Open(#[from] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Opens the store a database URL names, creating and migrating it.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        let scheme = url.split(':').next().unwrap_or_default();
+        Err(OpenError::UnsupportedUrl(format!("{scheme}:")))
+    }
+}
