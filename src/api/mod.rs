@@ -109,10 +109,13 @@ pub fn router(state: AppState) -> Router {
         .allow_methods(Any)
         .allow_headers(Any)
         .max_age(std::time::Duration::from_secs(3600));
+    // The CORS layer answers preflights itself, but only for methods that
+    // have a route: the API's own 405 fallback would take OPTIONS otherwise.
+    let preflight = || async {};
     let tokens = Router::new()
-        .route("/tokens", post(tokens::create))
-        .route("/tokens/", post(tokens::create))
-        .route("/tokens/{id}", get(tokens::retrieve))
+        .route("/tokens", post(tokens::create).options(preflight))
+        .route("/tokens/", post(tokens::create).options(preflight))
+        .route("/tokens/{id}", get(tokens::retrieve).options(preflight))
         .layer(cors);
     Router::new()
         .route("/links", get(links::list).post(links::create))

@@ -1,1 +1,9 @@
+//! The HTTP suite: the real server, spoken to as the official clients do.
 
+mod cli;
+mod encodings;
+mod errors;
+mod helpers;
+mod links;
+mod lists;
+mod payments;

@@ -1,0 +1,169 @@
+//! The command line, run as a user runs it.
+
+use base64::Engine;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+fn paylink() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_paylink"));
+    command
+        .env_remove("PAYLINK_DATABASE_URL")
+        .env_remove("PAYLINK_ADDR")
+        .env_remove("PAYLINK_PUBLIC_URL");
+    command
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let output = paylink().args(args).output().expect("paylink runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Starts `paylink serve` on a free port and waits for its address.
+fn serve(database: &str) -> (Child, String, String) {
+    let mut child = paylink()
+        .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = String::new();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(addr) = line.strip_prefix("paylink listening on ") {
+            return (child, addr.trim().to_owned(), printed);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("serve did not start: {printed}");
+}
+
+/// The status of a GET with a Basic key, over a plain socket: the CLI
+/// tests are synchronous, like a user's shell.
+fn status(url: &str, key: &str) -> u16 {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = TcpStream::connect(host).unwrap();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{key}:"));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn account_create_prints_four_keys_and_roll_keys_replaces_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let (ok, stdout, stderr) = run(&["account", "create", "--database", &db, "--json"]);
+    assert!(ok, "{stderr}");
+    let keys: Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    let account = keys["account_id"].as_str().unwrap().to_owned();
+    assert!(account.starts_with("acct_"));
+    for (field, prefix) in [
+        ("public_key_test", "pkey_test_"),
+        ("secret_key_test", "skey_test_"),
+        ("public_key_live", "pkey_"),
+        ("secret_key_live", "skey_"),
+    ] {
+        assert!(keys[field].as_str().unwrap().starts_with(prefix), "{field}");
+    }
+    let plain = run(&["account", "create", "--database", &db]);
+    assert!(plain.0 && plain.1.contains("secret key test:") && plain.1.contains("acct_"));
+
+    // Keys are stored hashed: the plain key is nowhere in the database file.
+    let bytes = std::fs::read(dir.path().join("cli.db")).unwrap();
+    let secret = keys["secret_key_test"].as_str().unwrap();
+    assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
+
+    let (mut server, addr, printed) = serve(&db);
+    assert!(
+        !printed.contains("Created an account"),
+        "an existing account is kept"
+    );
+    let url = format!("{addr}/links");
+    assert_eq!(status(&url, secret), 200);
+    let (ok, stdout, stderr) = run(&[
+        "account",
+        "roll-keys",
+        &account,
+        "--database",
+        &db,
+        "--json",
+    ]);
+    assert!(ok, "{stderr}");
+    let rolled: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(status(&url, secret), 401, "the old key stops working");
+    assert_eq!(
+        status(&url, rolled["secret_key_test"].as_str().unwrap()),
+        200
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (ok, _, stderr) = run(&["account", "roll-keys", "acct_nobody", "--database", &db]);
+    assert!(!ok && stderr.contains("no account"));
+}
+
+#[test]
+fn serve_creates_and_migrates_a_fresh_database_and_prints_test_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fresh.db").display());
+    let (mut server, addr, printed) = serve(&db);
+    assert!(printed.contains("Created an account"), "{printed}");
+    let key = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("secret key test:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_eq!(status(&format!("{addr}/links"), &key), 200);
+    assert_eq!(status(&format!("{addr}/healthz"), ""), 200);
+    // SIGTERM: a graceful stop with exit status 0.
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    // Restarting on the same file keeps the account: no new keys printed.
+    let (mut again, addr, printed) = serve(&db);
+    assert!(!printed.contains("Created an account"));
+    assert_eq!(status(&format!("{addr}/links"), &key), 200);
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
+#[test]
+fn migrate_and_bad_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("m.db").display());
+    let (ok, stdout, _) = run(&["migrate", "--database", &db]);
+    assert!(ok && stdout.contains("up to date"));
+    assert!(dir.path().join("m.db").exists());
+    let (ok, _, stderr) = run(&["migrate", "--database", "mysql://localhost/x"]);
+    assert!(!ok);
+    assert!(stderr.contains("unsupported database URL"), "{stderr}");
+    let memory = run(&[
+        "account",
+        "create",
+        "--database",
+        "sqlite::memory:",
+        "--json",
+    ]);
+    assert!(memory.0, "{}", memory.2);
+}

@@ -1,0 +1,249 @@
+//! `TestApp`: the real server on port 0 over a fresh database, with an
+//! account's keys and an HTTP client that talks as the official clients do.
+
+use paylink::accounts::{AccountKeys, create_account};
+use paylink::config::ServeConfig;
+use paylink::domain::Mode;
+use paylink::domain::card::{CardInput, validate};
+use paylink::domain::charge::{Charge, StoredCard, Token};
+use paylink::domain::id::{Kind, new_id};
+use paylink::domain::link::Link;
+use paylink::domain::list::Micros;
+use paylink::domain::money::Currency;
+use paylink::server::Server;
+use paylink::store::{Payment, Store, connect};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    pub keys: AccountKeys,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// A response: status, headers and the body as JSON (Null if not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// Asserts an Omise error object with this status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(self.body["object"], "error", "body: {}", self.text);
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        let location = format!("https://www.omise.co/api-errors#{}", code.replace('_', "-"));
+        assert_eq!(self.body["location"], location.as_str());
+        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(
+            self.headers["content-type"], "application/json; charset=utf-8",
+            "errors are JSON"
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Value {
+        assert_eq!(self.status, StatusCode::OK, "body: {}", self.text);
+        assert_eq!(
+            self.headers["content-type"],
+            "application/json; charset=utf-8"
+        );
+        &self.body
+    }
+}
+
+pub async fn send(request: RequestBuilder) -> Reply {
+    let response = request.send().await.expect("request is sent");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body is read");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server; `adjust` may change the configuration first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("paylink.db").display());
+        let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), url);
+        adjust(&mut config);
+        let store = connect(&config.database.database_url)
+            .await
+            .expect("store opens");
+        let keys = create_account(store.as_ref()).await.expect("account");
+        let server = Server::bind(&config, store.clone()).await.expect("binds");
+        let base = format!("http://{}", server.local_addr);
+        tokio::spawn(server.run(std::future::pending()));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            base,
+            store,
+            keys,
+            client,
+            database_url: config.database.database_url.clone(),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A request authenticated with `key` (empty password, as clients send).
+    pub fn request(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .basic_auth(key, Some(""))
+    }
+
+    pub fn sk(&self) -> &str {
+        &self.keys.secret_key_test
+    }
+
+    pub fn pk(&self) -> &str {
+        &self.keys.public_key_test
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        send(self.request(Method::GET, path, self.sk())).await
+    }
+
+    /// Creates a link with a JSON body and returns it.
+    pub async fn create_link(&self, body: Value) -> Value {
+        self.create_link_with(self.sk(), body).await
+    }
+
+    pub async fn create_link_with(&self, key: &str, body: Value) -> Value {
+        let reply = send(self.request(Method::POST, "/links", key).json(&body)).await;
+        reply.assert_ok().clone()
+    }
+
+    pub async fn thb_link(&self, multiple: bool) -> Value {
+        self.create_link(serde_json::json!({
+            "amount": 100000, "currency": "THB", "title": "Order-384",
+            "description": "New Product", "multiple": multiple,
+        }))
+        .await
+    }
+
+    /// A token for `number` made with the public key over HTTP.
+    pub async fn token(&self, number: &str) -> String {
+        let reply = send(
+            self.request(Method::POST, "/tokens", self.pk())
+                .json(&serde_json::json!({"card": card_fields(number)})),
+        )
+        .await;
+        reply.assert_ok()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Pays a link's payment page with a token; returns the raw response.
+    pub async fn pay(&self, link: &Value, token: &str) -> reqwest::Response {
+        let uri = link["payment_uri"].as_str().unwrap();
+        self.client
+            .post(uri)
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Pays and returns the charge id from the redirect.
+    pub async fn pay_ok(&self, link: &Value, number: &str) -> String {
+        let token = self.token(number).await;
+        let response = self.pay(link, &token).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        location.split("charge=").nth(1).unwrap().to_owned()
+    }
+
+    /// Stores a link directly, created at `created_at`, for time windows.
+    pub async fn seed_link(&self, created_at: Micros, multiple: bool) -> Link {
+        let link = Link {
+            id: new_id(Kind::Link, Mode::Test),
+            account_id: self.keys.account_id.clone(),
+            mode: Mode::Test,
+            amount: 5000,
+            currency: Currency::Thb,
+            title: "Seeded".into(),
+            description: String::new(),
+            multiple,
+            used_at: None,
+            deleted_at: None,
+            created_at,
+        };
+        self.store.insert_link(&link).await.unwrap();
+        link
+    }
+
+    /// Pays a link through the store at a chosen time.
+    pub async fn seed_charge(&self, link_id: &str, at: Micros) -> Charge {
+        let card = validate(
+            &CardInput {
+                name: "Test Cardholder",
+                number: "4242424242424242",
+                expiration_month: 12,
+                expiration_year: 2040,
+                security_code: "123",
+            },
+            (2026, 1),
+            "salt",
+        )
+        .unwrap();
+        let token = Token {
+            id: new_id(Kind::Token, Mode::Test),
+            account_id: self.keys.account_id.clone(),
+            mode: Mode::Test,
+            card: StoredCard::new(new_id(Kind::Card, Mode::Test), &card, None, None, at),
+            outcome: card.outcome,
+            used: false,
+            created_at: at,
+        };
+        self.store.insert_token(&token).await.unwrap();
+        let payment = Payment {
+            charge_id: new_id(Kind::Charge, Mode::Test),
+            link_id: link_id.to_owned(),
+            token_id: token.id,
+            ip: None,
+            now: at,
+        };
+        self.store.pay_link(&payment).await.unwrap().unwrap()
+    }
+}
+
+/// The card fields of a valid card with this number.
+pub fn card_fields(number: &str) -> Value {
+    serde_json::json!({
+        "name": "Test Cardholder",
+        "number": number,
+        "expiration_month": 12,
+        "expiration_year": 2040,
+        "security_code": if number.starts_with("34") || number.starts_with("37") { "1234" } else { "123" },
+    })
+}
+
+/// Microseconds of an ISO 8601 time.
+pub fn at(raw: &str) -> Micros {
+    paylink::domain::list::parse_time(raw).unwrap()
+}

@@ -1,0 +1,411 @@
+//! Tokens, the payment page, charges and the single-use race.
+
+use crate::helpers::{TestApp, card_fields, send};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn tokens_hold_no_card_secrets_and_are_readable_with_either_key() {
+    let app = TestApp::spawn().await;
+    let reply = send(
+        app.request(Method::POST, "/tokens", app.pk())
+            .json(&json!({"card": card_fields("378282246310005")})),
+    )
+    .await;
+    let token = reply.assert_ok().clone();
+    assert!(token["id"].as_str().unwrap().starts_with("tokn_test_"));
+    assert_eq!(token["object"], "token");
+    assert_eq!(token["livemode"], false);
+    assert_eq!(token["used"], false);
+    assert_eq!(
+        token["location"],
+        format!("/tokens/{}", token["id"].as_str().unwrap())
+    );
+    let card = &token["card"];
+    assert_eq!(card["brand"], "American Express");
+    assert_eq!(card["last_digits"], "0005");
+    assert_eq!(card["name"], "Test Cardholder");
+    assert_eq!(card["expiration_month"], 12);
+    assert_eq!(card["expiration_year"], 2040);
+    assert_eq!(card["financing"], "credit");
+    assert!(card["fingerprint"].as_str().is_some_and(|f| !f.is_empty()));
+    assert!(card["country"].is_string());
+    assert!(!reply.text.contains("378282246310005"));
+    assert!(!reply.text.contains("\"1234\""));
+    let id = token["id"].as_str().unwrap();
+    for key in [app.pk(), app.sk()] {
+        let read = send(app.request(Method::GET, &format!("/tokens/{id}"), key)).await;
+        assert_eq!(read.assert_ok(), &token);
+    }
+    send(app.request(
+        Method::GET,
+        &format!("/tokens/{id}"),
+        &app.keys.public_key_live,
+    ))
+    .await
+    .assert_error(404, "not_found");
+    // The same card has the same fingerprint.
+    let again = send(
+        app.request(Method::POST, "/tokens", app.pk())
+            .json(&json!({"card": card_fields("378282246310005")})),
+    )
+    .await;
+    assert_eq!(again.body["card"]["fingerprint"], card["fingerprint"]);
+}
+
+#[tokio::test]
+async fn tokens_answer_browsers_with_cors() {
+    let app = TestApp::spawn().await;
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url("/tokens"))
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let reply = send(
+        app.request(Method::POST, "/tokens", app.pk())
+            .header("origin", "https://shop.example")
+            .json(&json!({"card": card_fields("4242424242424242")})),
+    )
+    .await;
+    reply.assert_ok();
+    assert_eq!(reply.headers["access-control-allow-origin"], "*");
+}
+
+#[tokio::test]
+async fn the_payment_page_takes_a_card_and_shows_the_outcome() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    let uri = link["payment_uri"].as_str().unwrap();
+    let page = app.client.get(uri).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Order-384") && html.contains("฿1,000.00"),
+        "{html}"
+    );
+    assert!(html.contains("autocomplete=\"cc-number\""));
+
+    let invalid = app
+        .client
+        .post(uri)
+        .form(&[
+            ("name", "Test Cardholder"),
+            ("number", "4242424242424241"),
+            ("expiration_month", "12"),
+            ("expiration_year", "2040"),
+            ("security_code", "123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), 400);
+    let html = invalid.text().await.unwrap();
+    assert!(html.contains("number is invalid"));
+    assert!(
+        html.contains("value=\"Test Cardholder\""),
+        "what was typed is kept"
+    );
+    assert!(
+        !html.contains("4242424242424241"),
+        "the number is never echoed"
+    );
+
+    let paid = app
+        .client
+        .post(uri)
+        .form(&[
+            ("name", "Test Cardholder"),
+            ("number", "4242424242424242"),
+            ("expiration_month", "12"),
+            ("expiration_year", "2040"),
+            ("security_code", "123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 303);
+    let location = paid.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&format!(
+        "/pay/{}/complete?charge=chrg_test_",
+        uri.rsplit('/').next().unwrap()
+    )));
+    let receipt = app.client.get(app.url(&location)).send().await.unwrap();
+    assert_eq!(receipt.status(), 200);
+    let html = receipt.text().await.unwrap();
+    let charge_id = location.split("charge=").nth(1).unwrap();
+    assert!(html.contains("Payment successful") && html.contains(charge_id));
+
+    let used = app.client.get(uri).send().await.unwrap();
+    assert_eq!(used.status(), 410);
+    assert!(used.text().await.unwrap().contains("already been paid"));
+    let unknown = app
+        .client
+        .get(app.url("/pay/ZZZZZZZZZZZZZZZZZZZ"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn test_cards_decide_the_outcome() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(true).await;
+    let cases = [
+        ("4242424242424242", None),
+        ("5555555555554444", None),
+        ("4111111111140011", Some("insufficient_fund")),
+        ("4111111111130012", Some("stolen_or_lost_card")),
+        ("4111111111120013", Some("failed_processing")),
+        ("4111111111110014", Some("payment_rejected")),
+        ("4111111111190016", Some("failed_fraud_check")),
+        ("4111111111180017", Some("invalid_account_number")),
+    ];
+    for (number, failure) in cases {
+        let id = app.pay_ok(&link, number).await;
+        let charge = app.get(&format!("/charges/{id}")).await;
+        let charge = charge.assert_ok();
+        assert_eq!(charge["failure_code"], json!(failure), "{number}");
+        match failure {
+            None => {
+                assert_eq!(charge["status"], "successful");
+                assert_eq!(charge["paid"], true);
+                assert_eq!(charge["paid_at"], charge["created_at"]);
+                assert_eq!(charge["failure_message"], Value::Null);
+            }
+            Some(_) => {
+                assert_eq!(charge["status"], "failed");
+                assert_eq!(charge["paid"], false);
+                assert_eq!(charge["paid_at"], Value::Null);
+                assert!(
+                    charge["failure_message"]
+                        .as_str()
+                        .is_some_and(|m| !m.is_empty())
+                );
+            }
+        }
+    }
+    let declined = app.pay_ok(&link, "4111111111140011").await;
+    let code = link["payment_uri"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = app
+        .client
+        .get(app.url(&format!("/pay/{code}/complete?charge={declined}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 402);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("declined") && html.contains("Try another card"));
+}
+
+#[tokio::test]
+async fn the_charge_object_has_every_field() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    let id = app.pay_ok(&link, "4242424242424242").await;
+    let reply = app.get(&format!("/charges/{id}")).await;
+    let charge = reply.assert_ok();
+    for field in [
+        "object",
+        "id",
+        "livemode",
+        "location",
+        "amount",
+        "currency",
+        "description",
+        "metadata",
+        "status",
+        "paid",
+        "paid_at",
+        "authorized",
+        "capturable",
+        "capture",
+        "captured_amount",
+        "authorized_amount",
+        "net",
+        "fee",
+        "fee_vat",
+        "refunded_amount",
+        "funding_amount",
+        "funding_currency",
+        "transaction_fees",
+        "refunds",
+        "link",
+        "card",
+        "customer",
+        "source",
+        "schedule",
+        "dispute",
+        "transaction",
+        "failure_code",
+        "failure_message",
+        "ip",
+        "return_uri",
+        "authorize_uri",
+        "reversed",
+        "reversible",
+        "refundable",
+        "voided",
+        "disputable",
+        "expired",
+        "expires_at",
+        "expired_at",
+        "reversed_at",
+        "zero_interest_installments",
+        "created_at",
+    ] {
+        assert!(charge.get(field).is_some(), "{field} is missing");
+    }
+    assert_eq!(charge["object"], "charge");
+    assert_eq!(charge["location"], format!("/charges/{id}"));
+    assert_eq!(charge["amount"], 100000);
+    assert_eq!(charge["currency"], "THB");
+    assert_eq!(charge["description"], "Order-384\n\nNew Product");
+    assert_eq!(charge["metadata"], json!({}));
+    assert_eq!(charge["link"], link["id"]);
+    assert_eq!(charge["capture"], true);
+    assert_eq!(charge["fee"], 3650);
+    assert_eq!(charge["fee_vat"], 256);
+    assert_eq!(charge["net"], 100000 - 3650 - 256);
+    assert_eq!(charge["refunds"]["object"], "list");
+    assert_eq!(charge["refunds"]["total"], 0);
+    assert_eq!(charge["card"]["last_digits"], "4242");
+    assert_eq!(charge["ip"], "127.0.0.1");
+    let listed = app.get("/charges").await;
+    assert_eq!(listed.body["data"][0]["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn live_links_take_no_payment_unless_the_simulator_is_enabled() {
+    for enabled in [false, true] {
+        let app = TestApp::spawn_with(|c| c.live_payments = enabled).await;
+        let link = app
+            .create_link_with(
+                &app.keys.secret_key_live.clone(),
+                json!({
+                    "amount": 5000, "currency": "THB", "title": "Live", "description": "",
+                }),
+            )
+            .await;
+        let uri = link["payment_uri"].as_str().unwrap();
+        let page = app.client.get(uri).send().await.unwrap();
+        let pay = app
+            .client
+            .post(uri)
+            .form(&[
+                ("name", "Test Cardholder"),
+                ("number", "4242424242424242"),
+                ("expiration_month", "12"),
+                ("expiration_year", "2040"),
+                ("security_code", "123"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let charges = send(app.request(Method::GET, "/charges", &app.keys.secret_key_live)).await;
+        if enabled {
+            assert_eq!(page.status(), 200);
+            assert_eq!(pay.status(), 303);
+            assert_eq!(charges.body["total"], 1);
+            assert!(
+                charges.body["data"][0]["id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("chrg_")
+            );
+            assert_eq!(charges.body["data"][0]["livemode"], true);
+        } else {
+            assert_eq!(page.status(), 503);
+            assert!(page.text().await.unwrap().contains("not available"));
+            assert_eq!(pay.status(), 503);
+            assert_eq!(charges.body["total"], 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn tokens_of_another_account_or_mode_cannot_pay() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(true).await;
+    let other = paylink::accounts::create_account(app.store.as_ref())
+        .await
+        .unwrap();
+    let theirs = send(
+        app.request(Method::POST, "/tokens", &other.public_key_test)
+            .json(&json!({"card": card_fields("4242424242424242")})),
+    )
+    .await;
+    let token = theirs.assert_ok()["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.pay(&link, &token).await.status(), 404);
+    let total = app
+        .get(&format!("/links/{}/charges", link["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(total.body["total"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_payers_at_once_make_exactly_one_successful_charge() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    let mut tokens = vec![];
+    for _ in 0..32 {
+        tokens.push(app.token("4242424242424242").await);
+    }
+    let uri = link["payment_uri"].as_str().unwrap().to_owned();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(tokens.len()));
+    let mut payers = vec![];
+    for token in tokens {
+        let client = app.client.clone();
+        let uri = uri.clone();
+        let barrier = barrier.clone();
+        payers.push(tokio::spawn(async move {
+            barrier.wait().await;
+            client
+                .post(&uri)
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = vec![];
+    for payer in payers {
+        statuses.push(payer.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        31,
+        "{statuses:?}"
+    );
+    let reply = app
+        .get(&format!("/links/{}", link["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(reply.body["used"], true);
+    assert_eq!(reply.body["charges"]["total"], 1);
+    assert_eq!(reply.body["charges"]["data"][0]["status"], "successful");
+    assert_eq!(app.get("/charges").await.body["total"], 1);
+}
