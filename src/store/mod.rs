@@ -3,6 +3,8 @@
 //! `Store` is the only way the HTTP layer reaches data. Each database has its
 //! own implementation beside this file; both keep the same guarantees.
 
+#[macro_use]
+mod sql;
 mod sqlite;
 
 pub use sqlite::SqliteStore;
