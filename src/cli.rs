@@ -74,12 +74,14 @@ async fn execute(command: Command) -> Result<(), String> {
     match command {
         Command::Serve(config) => serve(config).await,
         Command::Migrate(db) => {
-            connect(&db.database_url).await.map_err(|e| e.to_string())?;
+            connect(&db.database_url, &db.pool_settings())
+                .await
+                .map_err(|e| e.to_string())?;
             println!("database is up to date");
             Ok(())
         }
         Command::Account(AccountCommand::Create { database, json }) => {
-            let store = connect(&database.database_url)
+            let store = connect(&database.database_url, &database.pool_settings())
                 .await
                 .map_err(|e| e.to_string())?;
             let keys = create_account(store.as_ref())
@@ -92,7 +94,7 @@ async fn execute(command: Command) -> Result<(), String> {
             database,
             json,
         }) => {
-            let store = connect(&database.database_url)
+            let store = connect(&database.database_url, &database.pool_settings())
                 .await
                 .map_err(|e| e.to_string())?;
             match roll_keys(store.as_ref(), &account_id).await {
@@ -105,9 +107,12 @@ async fn execute(command: Command) -> Result<(), String> {
 }
 
 async fn serve(config: ServeConfig) -> Result<(), String> {
-    let store = connect(&config.database.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let store = connect(
+        &config.database.database_url,
+        &config.database.pool_settings(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     // A newcomer's first `paylink serve` gives a working account at once.
     if store.account_count().await.map_err(|e| e.to_string())? == 0 {
         let keys = create_account(store.as_ref())

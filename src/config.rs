@@ -1,17 +1,54 @@
 //! One typed configuration for `paylink serve`, from flags, `PAYLINK_*`
 //! environment variables and defaults (clap reads all three).
 
+use crate::store::PoolSettings;
 use clap::Args;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://paylink.db";
 
-/// Where the database is.
+/// Where the database is, and how many connections to hold.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// Database URL: sqlite://PATH (created if missing) or sqlite::memory:.
+    /// Database URL: sqlite://PATH (created if missing), sqlite::memory:,
+    /// or postgres://USER@HOST:PORT/DB.
     #[arg(long = "database", env = "PAYLINK_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+
+    /// Most database connections open at once.
+    #[arg(
+        long = "db-max-connections",
+        env = "PAYLINK_DB_MAX_CONNECTIONS",
+        default_value_t = 8
+    )]
+    pub max_connections: u32,
+
+    /// Milliseconds a request waits for a database connection before it
+    /// answers 503 service_unavailable.
+    #[arg(
+        long = "db-acquire-timeout-ms",
+        env = "PAYLINK_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    pub acquire_timeout_ms: u64,
+}
+
+impl DatabaseArgs {
+    pub fn new(database_url: impl Into<String>) -> DatabaseArgs {
+        DatabaseArgs {
+            database_url: database_url.into(),
+            max_connections: 8,
+            acquire_timeout_ms: 5000,
+        }
+    }
+
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.max_connections,
+            acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
+        }
+    }
 }
 
 /// How `paylink serve` runs.
@@ -44,9 +81,7 @@ impl ServeConfig {
     pub fn new(addr: SocketAddr, database_url: impl Into<String>) -> ServeConfig {
         ServeConfig {
             addr,
-            database: DatabaseArgs {
-                database_url: database_url.into(),
-            },
+            database: DatabaseArgs::new(database_url),
             public_url: None,
             body_limit: 64 * 1024,
             live_payments: false,

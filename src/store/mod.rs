@@ -3,10 +3,11 @@
 //! `Store` is the only way the HTTP layer reaches data. Each database has its
 //! own implementation beside this file; both keep the same guarantees.
 
-#[macro_use]
+mod postgres;
 mod sql;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::domain::charge::{Charge, PayRefusal, Token};
@@ -32,11 +33,46 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                StoreError::Unavailable(e)
-            }
-            other => StoreError::Internal(other),
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Internal(e)
+        }
+    }
+}
+
+/// Errors that mean the database cannot be reached now, not that a query is
+/// wrong: a later retry may succeed.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), 57P01-57P03 (the server
+        // is shutting down or starting), 53300 (too many connections).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300"),
+        _ => false,
+    }
+}
+
+/// Connection pool settings, for either database.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections open at once (an in-memory SQLite store keeps one).
+    pub max_connections: u32,
+    /// How long a request waits for a connection before answering 503.
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 8,
+            acquire_timeout: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -145,7 +181,9 @@ pub trait Store: Send + Sync + 'static {
 /// Why a store could not be opened.
 #[derive(Debug, Error)]
 pub enum OpenError {
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or sqlite::memory:")]
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://PATH, sqlite::memory: or postgres://USER@HOST:PORT/DB"
+    )]
     UnsupportedUrl(String),
     #[error("cannot open the database: {0}")]
     Open(#[from] sqlx::Error),
@@ -153,10 +191,13 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Opens the store a database URL names, creating and migrating it.
-pub async fn connect(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+/// Opens the store a database URL names, creating and migrating it. Only
+/// the two schemes below are accepted: never a silent fallback.
+pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Arc<dyn Store>, OpenError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+        Ok(Arc::new(SqliteStore::connect(url, settings).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url, settings).await?))
     } else {
         let scheme = url.split(':').next().unwrap_or_default();
         Err(OpenError::UnsupportedUrl(format!("{scheme}:")))

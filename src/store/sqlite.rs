@@ -20,7 +20,10 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if missing) and migrates the database at `url`.
-    pub async fn connect(url: &str) -> Result<SqliteStore, super::OpenError> {
+    pub async fn connect(
+        url: &str,
+        settings: &super::PoolSettings,
+    ) -> Result<SqliteStore, super::OpenError> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -41,9 +44,9 @@ impl SqliteStore {
                 .idle_timeout(None)
                 .max_lifetime(None)
         } else {
-            SqlitePoolOptions::new().max_connections(8)
+            SqlitePoolOptions::new().max_connections(settings.max_connections.max(1))
         }
-        .acquire_timeout(Duration::from_secs(15))
+        .acquire_timeout(settings.acquire_timeout)
         .connect_with(options)
         .await?;
         MIGRATOR.run(&pool).await?;

@@ -4,7 +4,6 @@ use crate::helpers::{TestApp, send};
 use reqwest::Method;
 use serde_json::json;
 
-#[tokio::test]
 async fn form_bodies_as_ruby_and_php_send_them() {
     let app = TestApp::spawn().await;
     let form = "amount=5000&currency=thb&title=Order+%E0%B8%BF&description=New+Product&multiple=1";
@@ -30,7 +29,6 @@ async fn form_bodies_as_ruby_and_php_send_them() {
     }
 }
 
-#[tokio::test]
 async fn json_bodies_with_strings_numbers_and_nulls() {
     let app = TestApp::spawn().await;
     let reply = send(app.request(Method::POST, "/links", app.sk()).json(&json!({
@@ -42,7 +40,6 @@ async fn json_bodies_with_strings_numbers_and_nulls() {
     assert_eq!(link["multiple"], false, "null means not given");
 }
 
-#[tokio::test]
 async fn list_parameters_in_the_query_a_json_body_on_get_or_a_form() {
     let app = TestApp::spawn().await;
     for _ in 0..3 {
@@ -93,7 +90,6 @@ async fn list_parameters_in_the_query_a_json_body_on_get_or_a_form() {
         .assert_ok();
 }
 
-#[tokio::test]
 async fn bracketed_keys_and_nested_json_for_cards() {
     let app = TestApp::spawn().await;
     let form = send(app.request(Method::POST, "/tokens", app.pk()).form(&[
@@ -122,10 +118,17 @@ async fn bracketed_keys_and_nested_json_for_cards() {
         .assert_ok();
 }
 
-#[tokio::test]
 async fn trailing_slashes_on_collections() {
     let app = TestApp::spawn().await;
     app.thb_link(false).await;
     assert_eq!(app.get("/links/").await.assert_ok()["total"], 1);
     assert_eq!(app.get("/charges/").await.assert_ok()["total"], 0);
 }
+
+crate::helpers::db_tests!(
+    form_bodies_as_ruby_and_php_send_them,
+    json_bodies_with_strings_numbers_and_nulls,
+    list_parameters_in_the_query_a_json_body_on_get_or_a_form,
+    bracketed_keys_and_nested_json_for_cards,
+    trailing_slashes_on_collections,
+);

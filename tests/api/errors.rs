@@ -12,7 +12,6 @@ fn basic(user_and_password: &str) -> String {
     )
 }
 
-#[tokio::test]
 async fn authentication_failures() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -69,7 +68,6 @@ async fn authentication_failures() {
     }
 }
 
-#[tokio::test]
 async fn malformed_link_ids_are_invalid_link_id() {
     let app = TestApp::spawn().await;
     for bad in [
@@ -89,7 +87,6 @@ async fn malformed_link_ids_are_invalid_link_id() {
     }
 }
 
-#[tokio::test]
 async fn ids_this_key_cannot_see_are_not_found() {
     let app = TestApp::spawn().await;
     let other = crate::helpers::TestApp::spawn().await;
@@ -185,7 +182,6 @@ async fn ids_this_key_cannot_see_are_not_found() {
         .assert_error(401, "authentication_failure");
 }
 
-#[tokio::test]
 async fn unknown_routes_and_wrong_methods() {
     let app = TestApp::spawn().await;
     app.get("/nothing/here")
@@ -205,7 +201,6 @@ async fn unknown_routes_and_wrong_methods() {
         .assert_error(405, "method_not_allowed");
 }
 
-#[tokio::test]
 async fn bad_list_parameters() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -233,7 +228,6 @@ async fn bad_list_parameters() {
     }
 }
 
-#[tokio::test]
 async fn precedence_is_authentication_then_id_then_parameters() {
     let app = TestApp::spawn().await;
     let bad_everything = app.url("/links/BAD/charges?limit=0");
@@ -273,7 +267,6 @@ async fn precedence_is_authentication_then_id_then_parameters() {
     malformed_body.assert_error(404, "not_found");
 }
 
-#[tokio::test]
 async fn malformed_bodies_change_nothing() {
     let app = TestApp::spawn().await;
     let bodies: [(&str, Vec<u8>); 5] = [
@@ -311,7 +304,6 @@ async fn malformed_bodies_change_nothing() {
     assert_eq!(app.get("/links").await.body["total"], 0);
 }
 
-#[tokio::test]
 async fn oversized_bodies_are_refused() {
     let app = TestApp::spawn_with(|c| c.body_limit = 1024).await;
     let body =
@@ -331,7 +323,6 @@ async fn oversized_bodies_are_refused() {
     reply.assert_error(413, "request_entity_too_large");
 }
 
-#[tokio::test]
 async fn used_tokens_are_refused() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(true).await;
@@ -346,7 +337,6 @@ async fn used_tokens_are_refused() {
     assert_eq!(charges.body["total"], 1);
 }
 
-#[tokio::test]
 async fn invalid_cards() {
     let app = TestApp::spawn().await;
     let valid = crate::helpers::card_fields("4242424242424242");
@@ -379,17 +369,14 @@ async fn invalid_cards() {
     }
 }
 
-#[tokio::test]
 async fn internal_errors_carry_a_request_id_and_no_detail() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
     let id = link["id"].as_str().unwrap();
-    let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-    sqlx::query("UPDATE links SET currency = 'XXX' WHERE id = $1")
-        .bind(id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    app.execute_sql(&format!(
+        "UPDATE links SET currency = 'XXX' WHERE id = '{id}'"
+    ))
+    .await;
     let reply = app.get(&format!("/links/{id}")).await;
     reply.assert_error(500, "internal_error");
     let request_id = reply.headers["x-request-id"].to_str().unwrap();
@@ -399,3 +386,17 @@ async fn internal_errors_carry_a_request_id_and_no_detail() {
         assert!(!reply.text.contains(leak), "{leak} in {}", reply.text);
     }
 }
+
+crate::helpers::db_tests!(
+    authentication_failures,
+    malformed_link_ids_are_invalid_link_id,
+    ids_this_key_cannot_see_are_not_found,
+    unknown_routes_and_wrong_methods,
+    bad_list_parameters,
+    precedence_is_authentication_then_id_then_parameters,
+    malformed_bodies_change_nothing,
+    oversized_bodies_are_refused,
+    used_tokens_are_refused,
+    invalid_cards,
+    internal_errors_carry_a_request_id_and_no_detail,
+);

@@ -16,12 +16,124 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    static CURRENT_DB: Db;
+}
+
+/// Runs a test body with `TestApp`s on `db`.
+pub async fn on<F: std::future::Future<Output = ()>>(db: Db, test: F) {
+    if db == Db::Postgres && postgres_url().is_none() {
+        return;
+    }
+    CURRENT_DB.scope(db, test).await
+}
+
+/// The server PostgreSQL tests create their databases in. In CI it must be
+/// set: a missing PostgreSQL fails the run, it never skips it.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("PAYLINK_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("PAYLINK_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL suite")
+        }
+        _ => {
+            eprintln!("SKIPPED: PostgreSQL test (set PAYLINK_TEST_POSTGRES_URL to run it)");
+            None
+        }
+    }
+}
+
+/// Generates, for each named test body, one test per database:
+/// `module::sqlite::name` and `module::postgres::name`.
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::helpers::on($crate::helpers::Db::Sqlite, super::$name()).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::helpers::on($crate::helpers::Db::Postgres, super::$name()).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use db_tests;
+
+/// A fresh PostgreSQL database, dropped when the test ends.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub async fn create(admin_url: &str) -> PgDatabase {
+        let name = format!("paylink_test_{}", paylink::domain::id::random_suffix());
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
+            .await
+            .expect("PostgreSQL is reachable at PAYLINK_TEST_POSTGRES_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("test database is created");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url, |(base, _)| base);
+        PgDatabase {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot block on a
+        // future: a thread of its own does the clean-up.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut admin) =
+                    <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await
+                {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub store: Arc<dyn Store>,
     pub keys: AccountKeys,
     pub client: reqwest::Client,
     pub database_url: String,
+    pub db: Db,
+    _pg: Option<PgDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -83,12 +195,26 @@ impl TestApp {
     /// Starts a server; `adjust` may change the configuration first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("paylink.db").display());
+        let db = CURRENT_DB.try_with(|db| *db).unwrap_or(Db::Sqlite);
+        let pg = match db {
+            Db::Sqlite => None,
+            Db::Postgres => {
+                let admin = postgres_url().expect("PostgreSQL tests run under helpers::on");
+                Some(PgDatabase::create(&admin).await)
+            }
+        };
+        let url = match &pg {
+            Some(pg) => pg.url.clone(),
+            None => format!("sqlite://{}", dir.path().join("paylink.db").display()),
+        };
         let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), url);
         adjust(&mut config);
-        let store = connect(&config.database.database_url)
-            .await
-            .expect("store opens");
+        let store = connect(
+            &config.database.database_url,
+            &config.database.pool_settings(),
+        )
+        .await
+        .expect("store opens");
         let keys = create_account(store.as_ref()).await.expect("account");
         let server = Server::bind(&config, store.clone()).await.expect("binds");
         let base = format!("http://{}", server.local_addr);
@@ -103,7 +229,25 @@ impl TestApp {
             keys,
             client,
             database_url: config.database.database_url.clone(),
+            db,
+            _pg: pg,
             _dir: dir,
+        }
+    }
+
+    /// Runs a statement on the server's database behind its back.
+    pub async fn execute_sql(&self, sql: &str) {
+        match self.db {
+            Db::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.database_url).await.unwrap();
+                sqlx::query(sql).execute(&pool).await.unwrap();
+                pool.close().await;
+            }
+            Db::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.database_url).await.unwrap();
+                sqlx::query(sql).execute(&pool).await.unwrap();
+                pool.close().await;
+            }
         }
     }
 

@@ -16,7 +16,6 @@ fn assert_id(id: &Value, prefix: &str) {
     );
 }
 
-#[tokio::test]
 async fn create_then_retrieve_returns_the_seed_link_object() {
     let app = TestApp::spawn().await;
     let created = app.thb_link(false).await;
@@ -79,7 +78,6 @@ async fn create_then_retrieve_returns_the_seed_link_object() {
     assert_eq!(charges["from"], "1970-01-01T00:00:00Z");
 }
 
-#[tokio::test]
 async fn currency_is_stored_uppercase_whatever_the_case_sent() {
     let app = TestApp::spawn().await;
     let link = app
@@ -89,7 +87,6 @@ async fn currency_is_stored_uppercase_whatever_the_case_sent() {
     assert_eq!(link["description"], "");
 }
 
-#[tokio::test]
 async fn the_2015_11_17_shape_on_request() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(true).await;
@@ -125,7 +122,6 @@ async fn the_2015_11_17_shape_on_request() {
     .assert_error(400, "bad_request");
 }
 
-#[tokio::test]
 async fn creation_validates_every_field() {
     let app = TestApp::spawn().await;
     let base = json!({"amount": 100000, "currency": "THB", "title": "t", "description": "d"});
@@ -171,7 +167,6 @@ async fn creation_validates_every_field() {
     assert_eq!(list.assert_ok()["total"], 0, "nothing was stored");
 }
 
-#[tokio::test]
 async fn currency_bounds_follow_the_published_limits() {
     let app = TestApp::spawn().await;
     for (currency, min, max) in [
@@ -193,7 +188,6 @@ async fn currency_bounds_follow_the_published_limits() {
     }
 }
 
-#[tokio::test]
 async fn delete_marks_the_link_and_is_idempotent() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(true).await;
@@ -224,7 +218,6 @@ async fn delete_marks_the_link_and_is_idempotent() {
     assert_eq!(charges.assert_ok()["total"], 1);
 }
 
-#[tokio::test]
 async fn a_paid_single_use_link_is_used() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -248,7 +241,6 @@ async fn a_paid_single_use_link_is_used() {
     assert_eq!(paid["charges"]["total"], 2);
 }
 
-#[tokio::test]
 async fn a_multiple_use_link_is_never_used() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(true).await;
@@ -263,7 +255,6 @@ async fn a_multiple_use_link_is_never_used() {
     assert_eq!(reply.body["charges"]["total"], 3);
 }
 
-#[tokio::test]
 async fn live_keys_make_live_links() {
     let app = TestApp::spawn().await;
     let link = app
@@ -278,3 +269,15 @@ async fn live_keys_make_live_links() {
     assert_eq!(link["livemode"], true);
     assert!(!link["id"].as_str().unwrap().contains("_test_"));
 }
+
+crate::helpers::db_tests!(
+    create_then_retrieve_returns_the_seed_link_object,
+    currency_is_stored_uppercase_whatever_the_case_sent,
+    the_2015_11_17_shape_on_request,
+    creation_validates_every_field,
+    currency_bounds_follow_the_published_limits,
+    delete_marks_the_link_and_is_idempotent,
+    a_paid_single_use_link_is_used,
+    a_multiple_use_link_is_never_used,
+    live_keys_make_live_links,
+);

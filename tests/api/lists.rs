@@ -26,7 +26,6 @@ async fn link_with_charges(app: &TestApp) -> (String, Vec<String>) {
     (link.id, charges)
 }
 
-#[tokio::test]
 async fn limits_offsets_and_orders() {
     let app = TestApp::spawn().await;
     let (link, all) = link_with_charges(&app).await;
@@ -84,7 +83,6 @@ async fn limits_offsets_and_orders() {
     }
 }
 
-#[tokio::test]
 async fn from_and_to_windows() {
     let app = TestApp::spawn().await;
     let (link, all) = link_with_charges(&app).await;
@@ -143,7 +141,6 @@ async fn from_and_to_windows() {
         .assert_error(400, "invalid_date_format");
 }
 
-#[tokio::test]
 async fn the_default_to_is_the_request_time() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(true).await;
@@ -160,7 +157,6 @@ async fn the_default_to_is_the_request_time() {
     );
 }
 
-#[tokio::test]
 async fn ties_are_broken_by_creation_order() {
     let app = TestApp::spawn().await;
     let link = app.seed_link(at("2026-01-01T00:00:00Z"), true).await;
@@ -186,7 +182,6 @@ async fn ties_are_broken_by_creation_order() {
     assert_eq!(ids(&reverse.body), backwards);
 }
 
-#[tokio::test]
 async fn a_clock_that_goes_back_never_reorders_charges() {
     let app = TestApp::spawn().await;
     let link = app.seed_link(at("2026-01-01T00:00:00Z"), true).await;
@@ -197,7 +192,6 @@ async fn a_clock_that_goes_back_never_reorders_charges() {
     assert_eq!(ids(&reply.body), [first.id, second.id]);
 }
 
-#[tokio::test]
 async fn account_charges_and_links_paginate_the_same_way() {
     let app = TestApp::spawn().await;
     let mut links = vec![];
@@ -235,3 +229,12 @@ async fn account_charges_and_links_paginate_the_same_way() {
     let live = send(app.request(Method::GET, "/charges", &app.keys.secret_key_live)).await;
     assert_eq!(live.assert_ok()["total"], 0);
 }
+
+crate::helpers::db_tests!(
+    limits_offsets_and_orders,
+    from_and_to_windows,
+    the_default_to_is_the_request_time,
+    ties_are_broken_by_creation_order,
+    a_clock_that_goes_back_never_reorders_charges,
+    account_charges_and_links_paginate_the_same_way,
+);

@@ -4,7 +4,6 @@ use crate::helpers::{TestApp, card_fields, send};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-#[tokio::test]
 async fn tokens_hold_no_card_secrets_and_are_readable_with_either_key() {
     let app = TestApp::spawn().await;
     let reply = send(
@@ -53,7 +52,6 @@ async fn tokens_hold_no_card_secrets_and_are_readable_with_either_key() {
     assert_eq!(again.body["card"]["fingerprint"], card["fingerprint"]);
 }
 
-#[tokio::test]
 async fn tokens_answer_browsers_with_cors() {
     let app = TestApp::spawn().await;
     let preflight = app
@@ -80,7 +78,6 @@ async fn tokens_answer_browsers_with_cors() {
     assert_eq!(reply.headers["access-control-allow-origin"], "*");
 }
 
-#[tokio::test]
 async fn the_payment_page_takes_a_card_and_shows_the_outcome() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -158,7 +155,6 @@ async fn the_payment_page_takes_a_card_and_shows_the_outcome() {
     assert_eq!(unknown.status(), 404);
 }
 
-#[tokio::test]
 async fn test_cards_decide_the_outcome() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(true).await;
@@ -215,7 +211,6 @@ async fn test_cards_decide_the_outcome() {
     assert!(html.contains("declined") && html.contains("Try another card"));
 }
 
-#[tokio::test]
 async fn the_charge_object_has_every_field() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -292,7 +287,6 @@ async fn the_charge_object_has_every_field() {
     assert_eq!(listed.body["data"][0]["id"], id.as_str());
 }
 
-#[tokio::test]
 async fn live_links_take_no_payment_unless_the_simulator_is_enabled() {
     for enabled in [false, true] {
         let app = TestApp::spawn_with(|c| c.live_payments = enabled).await;
@@ -340,7 +334,6 @@ async fn live_links_take_no_payment_unless_the_simulator_is_enabled() {
     }
 }
 
-#[tokio::test]
 async fn tokens_of_another_account_or_mode_cannot_pay() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(true).await;
@@ -360,7 +353,6 @@ async fn tokens_of_another_account_or_mode_cannot_pay() {
     assert_eq!(total.body["total"], 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_payers_at_once_make_exactly_one_successful_charge() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -409,3 +401,14 @@ async fn many_payers_at_once_make_exactly_one_successful_charge() {
     assert_eq!(reply.body["charges"]["data"][0]["status"], "successful");
     assert_eq!(app.get("/charges").await.body["total"], 1);
 }
+
+crate::helpers::db_tests!(
+    tokens_hold_no_card_secrets_and_are_readable_with_either_key,
+    tokens_answer_browsers_with_cors,
+    the_payment_page_takes_a_card_and_shows_the_outcome,
+    test_cards_decide_the_outcome,
+    the_charge_object_has_every_field,
+    live_links_take_no_payment_unless_the_simulator_is_enabled,
+    tokens_of_another_account_or_mode_cannot_pay,
+    many_payers_at_once_make_exactly_one_successful_charge,
+);

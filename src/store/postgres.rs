@@ -1,0 +1,46 @@
+//! PostgreSQL, for several paylink processes on one database.
+//!
+//! Transactions run at READ COMMITTED. Exactly-once payment rests on row
+//! locks and conditional updates: paying locks the account's charge counter
+//! row first, then updates the link only `WHERE used_at IS NULL`, which
+//! PostgreSQL re-checks after waiting for a concurrent payer's commit.
+
+use super::PoolSettings;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects and migrates. Migrations take an advisory lock, so several
+    /// processes may start at once.
+    pub async fn connect(
+        url: &str,
+        settings: &PoolSettings,
+    ) -> Result<PostgresStore, super::OpenError> {
+        let options = PgConnectOptions::from_str(url)?.application_name("paylink");
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+
+    /// PostgreSQL's two-argument maximum.
+    const GREATEST: &'static str = "GREATEST";
+
+    /// A write transaction; the statements inside take the row locks.
+    async fn write(&self) -> super::StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+super::sql::impl_sql_store!(PostgresStore, sqlx::Postgres);
