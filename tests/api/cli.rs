@@ -15,7 +15,7 @@ fn paylink() -> Command {
     command
 }
 
-fn run(args: &[&str]) -> (bool, String, String) {
+pub fn run(args: &[&str]) -> (bool, String, String) {
     let output = paylink().args(args).output().expect("paylink runs");
     (
         output.status.success(),
@@ -24,8 +24,22 @@ fn run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// A running `paylink serve`, stopped when dropped.
+pub struct Served {
+    pub child: Child,
+    pub addr: String,
+    pub printed: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `paylink serve` on a free port and waits for its address.
-fn serve(database: &str) -> (Child, String, String) {
+pub fn serve(database: &str) -> Served {
     let mut child = paylink()
         .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
         .stdout(Stdio::piped())
@@ -34,21 +48,26 @@ fn serve(database: &str) -> (Child, String, String) {
         .expect("serve starts");
     let stdout = child.stdout.take().unwrap();
     let mut printed = String::new();
+    let mut served = Served {
+        child,
+        addr: String::new(),
+        printed: String::new(),
+    };
     for line in BufReader::new(stdout).lines().map_while(Result::ok) {
         printed.push_str(&line);
         printed.push('\n');
         if let Some(addr) = line.strip_prefix("paylink listening on ") {
-            return (child, addr.trim().to_owned(), printed);
+            served.addr = addr.trim().to_owned();
+            served.printed = printed;
+            return served;
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
     panic!("serve did not start: {printed}");
 }
 
 /// The status of a GET with a Basic key, over a plain socket: the CLI
 /// tests are synchronous, like a user's shell.
-fn status(url: &str, key: &str) -> u16 {
+pub fn status(url: &str, key: &str) -> u16 {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest
         .split_once('/')
@@ -90,12 +109,12 @@ fn account_create_prints_four_keys_and_roll_keys_replaces_them() {
     let secret = keys["secret_key_test"].as_str().unwrap();
     assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
 
-    let (mut server, addr, printed) = serve(&db);
+    let server = serve(&db);
     assert!(
-        !printed.contains("Created an account"),
+        !server.printed.contains("Created an account"),
         "an existing account is kept"
     );
-    let url = format!("{addr}/links");
+    let url = format!("{}/links", server.addr);
     assert_eq!(status(&url, secret), 200);
     let (ok, stdout, stderr) = run(&[
         "account",
@@ -112,8 +131,7 @@ fn account_create_prints_four_keys_and_roll_keys_replaces_them() {
         status(&url, rolled["secret_key_test"].as_str().unwrap()),
         200
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 
     let (ok, _, stderr) = run(&["account", "roll-keys", "acct_nobody", "--database", &db]);
     assert!(!ok && stderr.contains("no account"));
@@ -123,9 +141,15 @@ fn account_create_prints_four_keys_and_roll_keys_replaces_them() {
 fn serve_creates_and_migrates_a_fresh_database_and_prints_test_keys() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("fresh.db").display());
-    let (mut server, addr, printed) = serve(&db);
-    assert!(printed.contains("Created an account"), "{printed}");
-    let key = printed
+    let mut server = serve(&db);
+    let addr = server.addr.clone();
+    assert!(
+        server.printed.contains("Created an account"),
+        "{}",
+        server.printed
+    );
+    let key = server
+        .printed
         .lines()
         .find_map(|l| l.strip_prefix("secret key test:"))
         .unwrap()
@@ -135,17 +159,15 @@ fn serve_creates_and_migrates_a_fresh_database_and_prints_test_keys() {
     assert_eq!(status(&format!("{addr}/healthz"), ""), 200);
     // SIGTERM: a graceful stop with exit status 0.
     Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
-    let exit = server.wait().unwrap();
+    let exit = server.child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
     // Restarting on the same file keeps the account: no new keys printed.
-    let (mut again, addr, printed) = serve(&db);
-    assert!(!printed.contains("Created an account"));
-    assert_eq!(status(&format!("{addr}/links"), &key), 200);
-    again.kill().unwrap();
-    again.wait().unwrap();
+    let again = serve(&db);
+    assert!(!again.printed.contains("Created an account"));
+    assert_eq!(status(&format!("{}/links", again.addr), &key), 200);
 }
 
 #[test]

@@ -207,6 +207,22 @@ impl TestApp {
             Some(pg) => pg.url.clone(),
             None => format!("sqlite://{}", dir.path().join("paylink.db").display()),
         };
+        let mut app = TestApp::spawn_on(&url, adjust).await;
+        app.db = db;
+        app._pg = pg;
+        app._dir = dir;
+        app
+    }
+
+    /// Starts a server on the database at `url`, which must exist.
+    pub async fn spawn_on(url: &str, adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = if url.starts_with("postgres") {
+            Db::Postgres
+        } else {
+            Db::Sqlite
+        };
+        let pg = None;
         let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), url);
         adjust(&mut config);
         let store = connect(

@@ -7,3 +7,4 @@ mod helpers;
 mod links;
 mod lists;
 mod payments;
+mod postgres;
