@@ -60,6 +60,7 @@ pub fn app(store: Arc<dyn Store>, config: &ServeConfig, public_url: &str) -> Rou
             live_payments: config.live_payments,
         }),
         public_url: public_url.trim_end_matches('/').into(),
+        cache: Default::default(),
     };
     router(state)
         .layer(CatchPanicLayer::custom(panic_response))

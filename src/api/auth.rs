@@ -38,11 +38,18 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
     if !well_formed {
         return Err(ApiError::Authentication);
     }
-    state
+    let hash = hash_key(&key);
+    let token = state.store.change_token();
+    if let Some(principal) = state.cache.principal(token, &hash) {
+        return Ok(principal);
+    }
+    let principal = state
         .store
-        .principal(&hash_key(&key))
+        .principal(&hash)
         .await?
-        .ok_or(ApiError::Authentication)
+        .ok_or(ApiError::Authentication)?;
+    state.cache.keep_principal(token, &hash, &principal);
+    Ok(principal)
 }
 
 /// A request made with a secret key: the merchant's API calls.

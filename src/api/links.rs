@@ -1,17 +1,19 @@
 //! `/links`: create, list, retrieve, delete, and a link's charges.
 
+use super::cache::LinkKey;
 use super::charges::{charges_list, created_key};
 use super::error::{ApiError, Result};
 use super::params::Params;
 use super::version::{RequestedVersion, Version};
-use super::{AppState, IdPath, json_response, list_json};
+use super::{AppState, IdPath, json_bytes, json_response, list_json};
 use crate::api::auth::SecretKey;
 use crate::domain::charge::Charge;
 use crate::domain::id::{new_id, payment_code};
 use crate::domain::link::{Link, NewLink};
-use crate::domain::list::{ListWindow, Page, format_time, now};
+use crate::domain::list::{ListWindow, Micros, Page, format_time, now};
 use crate::domain::{Kind, ObjectId};
 use crate::store::Principal;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -46,11 +48,11 @@ pub fn link_json(state: &AppState, link: &Link, charges: &Page<Charge>, version:
     body
 }
 
-/// The link with its embedded first page of charges.
-async fn render(state: &AppState, link: &Link, version: Version) -> Result<Value> {
+/// The link with its embedded first page of charges, as of `at`.
+async fn render(state: &AppState, link: &Link, version: Version, at: Micros) -> Result<Value> {
     let charges = state
         .store
-        .link_charges(&link.id, &ListWindow::first_page(now()))
+        .link_charges(&link.id, &ListWindow::first_page(at))
         .await?;
     Ok(link_json(state, link, &charges, version))
 }
@@ -127,7 +129,7 @@ pub async fn list(
         .await?;
     let mut data = Vec::with_capacity(page.data.len());
     for link in &page.data {
-        data.push(render(&state, link, version).await?);
+        data.push(render(&state, link, version, now()).await?);
     }
     Ok(json_response(&list_json(
         data,
@@ -137,16 +139,34 @@ pub async fn list(
     )))
 }
 
+/// The hot path of the API: served from the read cache while nothing has
+/// been committed since the same response was built.
 pub async fn retrieve(
     State(state): State<AppState>,
     SecretKey(principal): SecretKey,
     IdPath(raw): IdPath,
     version: RequestedVersion,
 ) -> Result<Response> {
+    let at = now();
+    let token = state.store.change_token();
+    let key = |version: Version| LinkKey {
+        link_id: raw.clone(),
+        account_id: principal.account_id.clone(),
+        live: principal.mode.is_live(),
+        legacy_shape: version == Version::Legacy,
+        second: at.div_euclid(1_000_000),
+    };
+    if let Ok(version) = version.resolve() {
+        if let Some(bytes) = state.cache.link(token, &key(version)) {
+            return Ok(json_bytes(bytes));
+        }
+    }
     let link = visible_link(&state, &principal, &raw).await?;
-    Ok(json_response(
-        &render(&state, &link, version.resolve()?).await?,
-    ))
+    let version = version.resolve()?;
+    let body = render(&state, &link, version, at).await?;
+    let bytes = Bytes::from(serde_json::to_vec(&body).map_err(ApiError::internal)?);
+    state.cache.keep_link(token, key(version), bytes.clone());
+    Ok(json_bytes(bytes))
 }
 
 pub async fn delete(
@@ -162,7 +182,9 @@ pub async fn delete(
         .delete_link(&principal.account_id, principal.mode, &link.id, now())
         .await?
         .ok_or_else(|| ApiError::not_found("link", link.id.clone()))?;
-    Ok(json_response(&render(&state, &deleted, version).await?))
+    Ok(json_response(
+        &render(&state, &deleted, version, now()).await?,
+    ))
 }
 
 pub async fn charges(

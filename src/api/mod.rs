@@ -1,6 +1,7 @@
 //! The HTTP layer: one file per resource, plus the shared extractors.
 
 pub mod auth;
+pub mod cache;
 pub mod charges;
 pub mod error;
 pub mod links;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// The base of `payment_uri`, without a trailing slash.
     pub public_url: Arc<str>,
+    pub cache: Arc<cache::ReadCache>,
 }
 
 /// The settings handlers read.
@@ -59,16 +61,21 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
 /// A 200 JSON response with Omise's content type.
 pub fn json_response<T: Serialize>(body: &T) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            )],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => json_bytes(bytes.into()),
         Err(e) => ApiError::internal(e).into_response(),
     }
+}
+
+/// A 200 response of JSON already serialized.
+pub fn json_bytes(bytes: axum::body::Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
+        bytes,
+    )
+        .into_response()
 }
 
 /// The list object around a page of rendered records.

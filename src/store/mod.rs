@@ -121,10 +121,25 @@ pub struct Payment {
     pub now: Micros,
 }
 
-/// The business operations; see the SQLite implementation for the
-/// transactions behind each.
+/// A value that changes whenever anything is committed to the database, by
+/// this process or any other, and costs no query to read. Whatever was read
+/// from the database after a token was taken may be served again for as
+/// long as the token stays equal: that is what makes caching safe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeToken {
+    /// Write transactions this process has finished.
+    pub local: u64,
+    /// The database's own shared change marker (SQLite's WAL-index header).
+    pub shared: [u8; 96],
+}
+
+/// The business operations; see `sql.rs` for the SQL behind each.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// The current change token; `None` when the database gives no cheap
+    /// signal of other processes' commits, and then nothing may be cached.
+    fn change_token(&self) -> Option<ChangeToken>;
+
     /// Succeeds when the database answers.
     async fn ping(&self) -> StoreResult<()>;
 

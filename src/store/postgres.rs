@@ -38,8 +38,14 @@ impl PostgresStore {
     const GREATEST: &'static str = "GREATEST";
 
     /// A write transaction; the statements inside take the row locks.
-    async fn write(&self) -> super::StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.pool.begin().await?)
+    async fn write(&self) -> super::StoreResult<((), sqlx::Transaction<'static, sqlx::Postgres>)> {
+        Ok(((), self.pool.begin().await?))
+    }
+
+    /// Other processes commit without telling this one, and PostgreSQL
+    /// has no change marker to read without a query: nothing is cached.
+    fn change_token(&self) -> Option<super::ChangeToken> {
+        None
     }
 }
 

@@ -54,9 +54,9 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
 }
 
 /// Implements `Store` for `$store` over the sqlx database `$db`. The store
-/// type provides `write()` (a transaction that holds the write lock or row
-/// locks it needs) and `GREATEST` (the SQL name of the two-argument maximum);
-/// everything else is the same SQL on every database.
+/// type provides `write()` (a guard to hold for the transaction's life, and
+/// the transaction), `GREATEST` (the SQL name of the two-argument maximum)
+/// and `change_token()`; everything else is the same SQL on every database.
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
         use $crate::domain::charge::{Charge, ChargeStatus, PayRefusal, Token, describe};
@@ -242,6 +242,10 @@ macro_rules! impl_sql_store {
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
+            fn change_token(&self) -> Option<$crate::store::ChangeToken> {
+                <$store>::change_token(self)
+            }
+
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
@@ -255,7 +259,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn create_account(&self, id: &str, keys: &[KeyRecord], now: Micros) -> StoreResult<()> {
-                let mut tx = self.write().await?;
+                let (_write_lock, mut tx) = self.write().await?;
                 sqlx::query("INSERT INTO accounts (id, created_at) VALUES ($1, $2)")
                     .bind(id)
                     .bind(now)
@@ -279,7 +283,7 @@ macro_rules! impl_sql_store {
                 keys: &[KeyRecord],
                 now: Micros,
             ) -> StoreResult<bool> {
-                let mut tx = self.write().await?;
+                let (_write_lock, mut tx) = self.write().await?;
                 let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1")
                     .bind(account_id)
                     .fetch_optional(&mut *tx)
@@ -317,7 +321,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_link(&self, link: &Link) -> StoreResult<()> {
-                let mut tx = self.write().await?;
+                let (_write_lock, mut tx) = self.write().await?;
                 sqlx::query(
                     "INSERT INTO links (id, account_id, livemode, amount, currency, title, description, \
                      multiple, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -404,7 +408,7 @@ macro_rules! impl_sql_store {
                 id: &str,
                 now: Micros,
             ) -> StoreResult<Option<Link>> {
-                let mut tx = self.write().await?;
+                let (_write_lock, mut tx) = self.write().await?;
                 // Deleting twice keeps the first time: the update only sets it once.
                 let row = sqlx::query(&format!(
                     "UPDATE links SET deleted_at = COALESCE(deleted_at, $4) \
@@ -422,7 +426,7 @@ macro_rules! impl_sql_store {
 
             async fn insert_token(&self, token: &Token) -> StoreResult<()> {
                 let card = serde_json::to_string(&token.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
-                let mut tx = self.write().await?;
+                let (_write_lock, mut tx) = self.write().await?;
                 sqlx::query(
                     "INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -454,7 +458,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn pay_link(&self, payment: &Payment) -> StoreResult<Result<Charge, PayRefusal>> {
-                let mut tx = self.write().await?;
+                let (_write_lock, mut tx) = self.write().await?;
                 let link = sqlx::query(&format!("SELECT {LINK_COLUMNS} FROM links WHERE id = $1"))
                     .bind(&payment.link_id)
                     .fetch_optional(&mut *tx)

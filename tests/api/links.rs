@@ -270,7 +270,44 @@ async fn live_keys_make_live_links() {
     assert!(!link["id"].as_str().unwrap().contains("_test_"));
 }
 
+async fn retrieval_sees_every_commit_at_once() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    let id = link["id"].as_str().unwrap();
+    let path = format!("/links/{id}");
+    let first = app.get(&path).await.assert_ok().clone();
+    assert_eq!(app.get(&path).await.assert_ok(), &first);
+    // A commit that bypasses this server, as another process would make.
+    app.execute_sql(&format!(
+        "UPDATE links SET title = 'Changed' WHERE id = '{id}'"
+    ))
+    .await;
+    assert_eq!(app.get(&path).await.body["title"], "Changed");
+    app.pay_ok(&link, "4242424242424242").await;
+    let paid = app.get(&path).await;
+    assert_eq!(paid.body["used"], true, "never a stale used");
+    assert_eq!(paid.body["charges"]["total"], 1);
+    // Another account's key never sees the cached link.
+    let other = paylink::accounts::create_account(app.store.as_ref())
+        .await
+        .unwrap();
+    send(app.request(Method::GET, &path, &other.secret_key_test))
+        .await
+        .assert_error(404, "not_found");
+    let rolled = paylink::accounts::roll_keys(app.store.as_ref(), &app.keys.account_id)
+        .await
+        .unwrap()
+        .unwrap();
+    send(app.request(Method::GET, &path, app.sk()))
+        .await
+        .assert_error(401, "authentication_failure");
+    send(app.request(Method::GET, &path, &rolled.secret_key_test))
+        .await
+        .assert_ok();
+}
+
 crate::helpers::db_tests!(
+    retrieval_sees_every_commit_at_once,
     create_then_retrieve_returns_the_seed_link_object,
     currency_is_stored_uppercase_whatever_the_case_sent,
     the_2015_11_17_shape_on_request,
