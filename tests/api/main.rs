@@ -8,3 +8,4 @@ mod helpers;
 mod links;
 mod lists;
 mod payments;
+mod replays;
