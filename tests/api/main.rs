@@ -1,6 +1,7 @@
 //! The HTTP suite: the real server, spoken to as the official clients do.
 
 mod cli;
+mod clients;
 mod encodings;
 mod errors;
 mod helpers;
@@ -8,3 +9,4 @@ mod links;
 mod lists;
 mod payments;
 mod postgres;
+mod replays;

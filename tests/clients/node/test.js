@@ -1,0 +1,288 @@
+// The official omise npm client, unchanged, against a running paylink.
+//
+// Run by `cargo test` (tests/api/clients.rs), or by hand against a server
+// listening on port 80 of a loopback address:
+//
+//   OMISE_SCHEME=http PAYLINK_URL=http://127.0.0.2 PAYLINK_SECRET_KEY=skey_test_... \
+//   PAYLINK_PUBLIC_KEY=pkey_test_... node --test test.js
+//
+// omise 1.1.0 takes a bare host name (no port) and picks http only from the
+// OMISE_SCHEME environment variable, hence port 80 and that variable.
+'use strict';
+
+const assert = require('node:assert/strict');
+const {test} = require('node:test');
+const Omise = require('omise');
+
+const url = new URL(process.env.PAYLINK_URL);
+assert.equal(url.protocol, 'http:', 'PAYLINK_URL must be http');
+assert.equal(url.port, '', 'the client cannot carry a port: serve on port 80');
+assert.equal(process.env.OMISE_SCHEME, 'http', 'set OMISE_SCHEME=http');
+
+const secretKey = process.env.PAYLINK_SECRET_KEY;
+const publicKey = process.env.PAYLINK_PUBLIC_KEY;
+const missingLink = 'link_test_' + '0'.repeat(19);
+
+function client(options = {}) {
+  return Omise({
+    publicKey,
+    secretKey,
+    host: url.hostname,
+    vaultHost: url.hostname,
+    ...options,
+  });
+}
+
+const omise = client();
+
+function createLink(multiple = false) {
+  return omise.links.create({
+    amount: 100000,
+    currency: 'thb',
+    title: 'Order-384',
+    description: 'New Product',
+    multiple,
+  });
+}
+
+function createToken(api = omise, number = '4242424242424242') {
+  return api.tokens.create({
+    card: {
+      name: 'Somchai Prasert',
+      number,
+      expiration_month: 12,
+      expiration_year: 2040,
+      security_code: '123',
+    },
+  });
+}
+
+// Pays on the hosted page as a browser form would; resolves to the charge id.
+async function pay(link, token) {
+  const response = await fetch(link.payment_uri, {
+    method: 'POST',
+    body: new URLSearchParams({token: token.id}),
+    redirect: 'manual',
+  });
+  assert.equal(response.status, 303);
+  const location = new URL(response.headers.get('location'), link.payment_uri);
+  return location.searchParams.get('charge');
+}
+
+// The client rejects with the parsed Omise error object itself.
+function omiseError(code, message) {
+  return (error) => {
+    assert.equal(error instanceof Error, false, 'a plain object, not an Error');
+    assert.equal(error.object, 'error');
+    assert.equal(error.code, code);
+    assert.equal(
+      error.location,
+      'https://www.omise.co/api-errors#' + code.replaceAll('_', '-'),
+    );
+    if (message) {
+      assert.equal(error.message, message);
+    }
+    return true;
+  };
+}
+
+test('create a single-use link', async () => {
+  const link = await createLink();
+  assert.match(link.id, /^link_test_[0-9a-z]{19}$/);
+  assert.equal(link.object, 'link');
+  assert.equal(link.location, `/links/${link.id}`);
+  assert.equal(link.livemode, false);
+  assert.equal(link.amount, 100000);
+  assert.equal(link.currency, 'THB');
+  assert.equal(link.title, 'Order-384');
+  assert.equal(link.description, 'New Product');
+  assert.equal(link.multiple, false);
+  assert.equal(link.used, false);
+  assert.equal(link.deleted, false);
+  assert.equal(link.used_at, null);
+  assert.equal(link.deleted_at, null);
+  assert.ok(link.payment_uri.startsWith(`http://${url.hostname}`));
+  assert.equal(link.charges.object, 'list');
+  assert.equal(link.charges.total, 0);
+  assert.deepEqual(link.charges.data, []);
+  assert.ok(!Number.isNaN(Date.parse(link.created_at)));
+});
+
+test('create a multiple-use link', async () => {
+  const link = await createLink(true);
+  assert.equal(link.multiple, true);
+  assert.equal(link.used, false);
+});
+
+test('retrieve a link, with a promise and with a callback', async () => {
+  const created = await createLink(true);
+  const link = await omise.links.retrieve(created.id);
+  assert.deepEqual(
+    {...link, charges: undefined},
+    {...created, charges: undefined},
+  );
+  const viaCallback = await new Promise((resolve, reject) => {
+    omise.links.retrieve(created.id, (error, found) =>
+      error ? reject(error) : resolve(found));
+  });
+  assert.equal(viaCallback.id, created.id);
+});
+
+test('list links with limit, offset and order in the query', async () => {
+  for (let i = 0; i < 3; i++) {
+    await createLink();
+  }
+  const first = await omise.links.list();
+  assert.equal(first.object, 'list');
+  assert.equal(first.location, '/links');
+  assert.equal(first.limit, 20);
+  assert.equal(first.offset, 0);
+  assert.equal(first.order, 'chronological');
+  assert.ok(first.total >= 3);
+
+  // retrieve() without an id is the same first page.
+  const retrieved = await omise.links.retrieve();
+  assert.equal(retrieved.object, 'list');
+  assert.equal(retrieved.total, first.total);
+
+  const newestFirst = [];
+  for (let offset = 0; offset < first.total; offset += 2) {
+    const page = await omise.links.list({
+      limit: 2,
+      offset,
+      order: 'reverse_chronological',
+    });
+    assert.equal(page.limit, 2);
+    assert.equal(page.offset, offset);
+    assert.equal(page.order, 'reverse_chronological');
+    assert.equal(page.total, first.total);
+    newestFirst.push(...page.data.map((link) => link.id));
+  }
+  assert.equal(newestFirst.length, first.total);
+  assert.equal(new Set(newestFirst).size, first.total);
+  assert.deepEqual(
+    [...newestFirst].reverse().slice(0, first.data.length),
+    first.data.map((link) => link.id),
+  );
+});
+
+test('create a token with the public key', async () => {
+  const token = await createToken();
+  assert.match(token.id, /^tokn_test_/);
+  assert.equal(token.object, 'token');
+  assert.equal(token.used, false);
+  assert.equal(token.card.object, 'card');
+  assert.equal(token.card.brand, 'Visa');
+  assert.equal(token.card.last_digits, '4242');
+  assert.equal(token.card.expiration_month, 12);
+  assert.equal(token.card.expiration_year, 2040);
+  assert.equal(JSON.stringify(token).includes('4242424242424242'), false);
+
+  const read = await omise.tokens.retrieve(token.id);
+  assert.equal(read.card.id, token.card.id);
+});
+
+test('a paid link shows its charge; retrieve and list charges', async () => {
+  const link = await createLink();
+  const token = await createToken();
+  const chargeId = await pay(link, token);
+
+  const paid = await omise.links.retrieve(link.id);
+  assert.equal(paid.used, true);
+  assert.equal(typeof paid.used_at, 'string');
+  assert.equal(paid.charges.total, 1);
+  assert.equal(paid.charges.data[0].id, chargeId);
+
+  const charge = await omise.charges.retrieve(chargeId);
+  assert.equal(charge.object, 'charge');
+  assert.equal(charge.location, `/charges/${chargeId}`);
+  assert.equal(charge.status, 'successful');
+  assert.equal(charge.paid, true);
+  assert.equal(charge.amount, 100000);
+  assert.equal(charge.currency, 'THB');
+  assert.equal(charge.link, link.id);
+  assert.equal(charge.card.last_digits, '4242');
+
+  const newest = await omise.charges.list({
+    limit: 1,
+    order: 'reverse_chronological',
+  });
+  assert.equal(newest.object, 'list');
+  assert.equal(newest.limit, 1);
+  assert.ok(newest.total >= 1);
+  assert.deepEqual(newest.data.map((c) => c.id), [chargeId]);
+});
+
+test('omise 1.1.0 has no way to destroy a link', () => {
+  // Destroying a link is covered with the Python client instead.
+  assert.deepEqual(Object.keys(omise.links).sort(), ['create', 'list', 'retrieve']);
+});
+
+test('a missing link rejects with the not_found error object', async () => {
+  await assert.rejects(
+    omise.links.retrieve(missingLink),
+    omiseError('not_found', `link ${missingLink} was not found`),
+  );
+  const viaCallback = await new Promise((resolve) => {
+    omise.links.retrieve(missingLink, (error, found) => {
+      assert.equal(found, null);
+      resolve(error);
+    });
+  });
+  assert.ok(omiseError('not_found')(viaCallback));
+});
+
+test('a missing charge rejects with the not_found error object', async () => {
+  await assert.rejects(
+    omise.charges.retrieve('chrg_test_' + '0'.repeat(19)),
+    omiseError('not_found'),
+  );
+});
+
+test('bad keys reject with the authentication_failure error object', async () => {
+  const unknown = client({secretKey: 'skey_test_' + '0'.repeat(19)});
+  await assert.rejects(
+    unknown.links.list(),
+    omiseError('authentication_failure', 'authentication failed'),
+  );
+  const publicAsSecret = client({secretKey: publicKey});
+  await assert.rejects(publicAsSecret.links.list(), omiseError('authentication_failure'));
+  const secretAsPublic = client({publicKey: secretKey});
+  await assert.rejects(createToken(secretAsPublic), omiseError('authentication_failure'));
+});
+
+test('an invalid link rejects with the invalid_link error object', async () => {
+  await assert.rejects(
+    omise.links.create({amount: 1, currency: 'thb', title: 't', description: 'd'}),
+    omiseError('invalid_link'),
+  );
+});
+
+test('omiseVersion 2015-11-17 gives the older shape', async () => {
+  const legacy = client({omiseVersion: '2015-11-17'});
+  const link = await legacy.links.create({
+    amount: 100000,
+    currency: 'THB',
+    title: 'Order-384',
+    description: 'New Product',
+  });
+  assert.equal(link.currency, 'thb');
+  assert.equal(typeof link.created, 'string');
+  assert.equal('created_at' in link, false);
+  assert.equal('used_at' in link, false);
+  assert.equal('deleted_at' in link, false);
+
+  const token = await createToken(legacy);
+  assert.equal(typeof token.created, 'string');
+  assert.equal('created_at' in token, false);
+
+  const chargeId = await pay(link, token);
+  const charge = await legacy.charges.retrieve(chargeId);
+  assert.equal(charge.currency, 'thb');
+  assert.equal(typeof charge.created, 'string');
+  assert.equal('created_at' in charge, false);
+
+  const current = await client({omiseVersion: '2019-05-29'}).links.retrieve(link.id);
+  assert.equal(current.currency, 'THB');
+  assert.equal(typeof current.created_at, 'string');
+});
