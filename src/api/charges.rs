@@ -134,8 +134,12 @@ pub fn charge_json(charge: &Charge, version: Version) -> Value {
         "missing_3ds_fields": [],
     });
     if version == Version::Legacy {
-        // The 2015-11-17 charge says `captured` where 2019-05-29 says `paid`.
-        body["captured"] = json!(paid);
+        // 2015-11-17 names the refunded amount `refunded`; 2019-05-29
+        // renamed it `refunded_amount`.
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("refunded_amount");
+            fields.insert("refunded".into(), json!(0));
+        }
     }
     body[created_key(version)] = json!(created);
     body

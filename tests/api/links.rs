@@ -107,6 +107,9 @@ async fn the_2015_11_17_shape_on_request() {
         let charge = &old["charges"]["data"][0];
         assert_eq!(charge["currency"], "thb");
         assert!(charge.get("created").is_some() && charge.get("created_at").is_none());
+        assert_eq!(charge["paid"], true);
+        assert_eq!(charge["refunded"], 0);
+        assert!(charge.get("refunded_amount").is_none());
     }
     let current = send(
         app.request(Method::GET, &format!("/links/{id}"), app.sk())
