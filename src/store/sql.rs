@@ -215,6 +215,36 @@ macro_rules! impl_sql_store {
             }
 
 
+            /// Why a payment was refused, read after its transaction rolled
+            /// back: the link's state first, then the token's.
+            async fn refusal(&self, payment: &Payment) -> StoreResult<PayRefusal> {
+                let link = sqlx::query(&format!("SELECT {LINK_COLUMNS} FROM links WHERE id = $1"))
+                    .bind(&payment.link_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(link) = link.as_ref().map(Self::link_from_row).transpose()? else {
+                    return Ok(PayRefusal::LinkUnavailable);
+                };
+                if link.deleted() {
+                    return Ok(PayRefusal::LinkUnavailable);
+                }
+                if link.used() {
+                    return Ok(PayRefusal::LinkUsed);
+                }
+                let used: Option<bool> = sqlx::query_scalar(
+                    "SELECT used FROM tokens WHERE id = $1 AND account_id = $2 AND livemode = $3",
+                )
+                .bind(&payment.token_id)
+                .bind(&link.account_id)
+                .bind(link.mode.is_live())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(match used {
+                    None => PayRefusal::TokenNotFound,
+                    Some(_) => PayRefusal::TokenUsed,
+                })
+            }
+
             async fn insert_keys(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 account_id: &str,
@@ -458,70 +488,67 @@ macro_rules! impl_sql_store {
             }
 
             async fn pay_link(&self, payment: &Payment) -> StoreResult<Result<Charge, PayRefusal>> {
-                let (_write_lock, mut tx) = self.write().await?;
-                let link = sqlx::query(&format!("SELECT {LINK_COLUMNS} FROM links WHERE id = $1"))
-                    .bind(&payment.link_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(link) = link.as_ref().map(Self::link_from_row).transpose()? else {
-                    return Ok(Err(PayRefusal::LinkUnavailable));
-                };
-                if link.deleted() {
-                    return Ok(Err(PayRefusal::LinkUnavailable));
-                }
-                if link.used() {
-                    return Ok(Err(PayRefusal::LinkUsed));
-                }
-                let token = sqlx::query(
-                    "SELECT id, account_id, livemode, card, outcome, used, created_at FROM tokens \
-                     WHERE id = $1 AND account_id = $2 AND livemode = $3",
-                )
+                // Four statements, each of which takes what it checks, so a
+                // refusal costs nothing but a rollback; why it was refused is
+                // worked out afterwards, outside the write lock.
+                let (write_lock, mut tx) = self.write().await?;
+                let scope = "(SELECT account_id FROM links WHERE id = $2) \
+                     AND livemode = (SELECT livemode FROM links WHERE id = $2)";
+                let token = sqlx::query(&format!(
+                    "UPDATE tokens SET used = TRUE \
+                     WHERE id = $1 AND used = FALSE AND account_id = {scope} \
+                     RETURNING card, outcome"
+                ))
                 .bind(&payment.token_id)
-                .bind(&link.account_id)
-                .bind(link.mode.is_live())
+                .bind(&payment.link_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some(token) = token.as_ref().map(Self::token_from_row).transpose()? else {
-                    return Ok(Err(PayRefusal::TokenNotFound));
+                let Some(token) = token else {
+                    // Roll back before the next writer may begin: a dropped
+                    // transaction would keep SQLite's lock until it is reused.
+                    tx.rollback().await?;
+                    drop(write_lock);
+                    return Ok(Err(self.refusal(payment).await?));
                 };
-                let claimed = sqlx::query("UPDATE tokens SET used = TRUE WHERE id = $1 AND used = FALSE")
-                    .bind(&token.id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if claimed != 1 {
-                    return Ok(Err(PayRefusal::TokenUsed));
-                }
-                let status = ChargeStatus::from_outcome(token.outcome);
+                let card: String = token.try_get("card")?;
+                let card = $crate::store::sql::card_from_json(&card)?;
+                let outcome = $crate::store::sql::outcome_from_code(token.try_get("outcome")?)?;
+                let status = ChargeStatus::from_outcome(outcome);
                 // The counter row orders all charges of the account and mode: the
                 // time never goes backwards, so sequence order is time order.
                 let counter_sql = format!(
-                    "UPDATE charge_counters SET last_seq = last_seq + 1, last_at = {}(last_at, $3) \
-                     WHERE account_id = $1 AND livemode = $2 RETURNING last_seq, last_at",
+                    "UPDATE charge_counters SET last_seq = last_seq + 1, last_at = {}(last_at, $1) \
+                     WHERE account_id = {scope} RETURNING last_seq, last_at",
                     <$store>::GREATEST
                 );
                 let counter = sqlx::query(&counter_sql)
-                .bind(&link.account_id)
-                .bind(link.mode.is_live())
-                .bind(payment.now)
-                .fetch_one(&mut *tx)
-                .await?;
+                    .bind(payment.now)
+                    .bind(&payment.link_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 let account_seq: i64 = counter.try_get("last_seq")?;
                 let created_at: i64 = counter.try_get("last_at")?;
-                let claimed_link = sqlx::query(
+                // Exactly once: only an unused, undeleted link is updated, and
+                // on PostgreSQL a concurrent payer's update is waited for and
+                // this condition checked again after it commits.
+                let claimed_link = sqlx::query(&format!(
                     "UPDATE links SET charge_count = charge_count + 1, \
                      used_at = CASE WHEN $2 AND NOT multiple THEN $3 ELSE used_at END \
-                     WHERE id = $1 AND used_at IS NULL AND deleted_at IS NULL RETURNING charge_count",
-                )
-                .bind(&link.id)
+                     WHERE id = $1 AND used_at IS NULL AND deleted_at IS NULL \
+                     RETURNING {LINK_COLUMNS}, charge_count"
+                ))
+                .bind(&payment.link_id)
                 .bind(status.paid())
                 .bind(created_at)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(claimed_link) = claimed_link else {
-                    return Ok(Err(PayRefusal::LinkUsed));
+                    tx.rollback().await?;
+                    drop(write_lock);
+                    return Ok(Err(self.refusal(payment).await?));
                 };
-                let link_seq: i64 = claimed_link.try_get(0)?;
+                let link = Self::link_from_row(&claimed_link)?;
+                let link_seq: i64 = claimed_link.try_get("charge_count")?;
                 let charge = Charge {
                     id: payment.charge_id.clone(),
                     account_id: link.account_id.clone(),
@@ -531,7 +558,7 @@ macro_rules! impl_sql_store {
                     currency: link.currency,
                     description: describe(&link.title, &link.description),
                     status,
-                    card: token.card,
+                    card,
                     ip: payment.ip.clone(),
                     created_at,
                 };
