@@ -11,6 +11,10 @@ use std::str::FromStr;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// What a PostgreSQL write holds besides its transaction: nothing, since
+/// its statements' row locks order concurrent writers, across processes too.
+pub struct RowLocks;
+
 /// The PostgreSQL store.
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -38,8 +42,10 @@ impl PostgresStore {
     const GREATEST: &'static str = "GREATEST";
 
     /// A write transaction; the statements inside take the row locks.
-    async fn write(&self) -> super::StoreResult<((), sqlx::Transaction<'static, sqlx::Postgres>)> {
-        Ok(((), self.pool.begin().await?))
+    async fn write(
+        &self,
+    ) -> super::StoreResult<(RowLocks, sqlx::Transaction<'static, sqlx::Postgres>)> {
+        Ok((RowLocks, self.pool.begin().await?))
     }
 
     /// Other processes commit without telling this one, and PostgreSQL
