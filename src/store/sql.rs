@@ -215,6 +215,20 @@ macro_rules! impl_sql_store {
             }
 
 
+            /// Rolls a refused payment back, then works out why it was refused.
+            /// The rollback comes before the write guard is let go: a dropped
+            /// transaction would keep SQLite's lock until its connection is reused.
+            async fn refuse<G>(
+                &self,
+                tx: sqlx::Transaction<'static, $db>,
+                write_lock: G,
+                payment: &Payment,
+            ) -> StoreResult<PayRefusal> {
+                tx.rollback().await?;
+                drop(write_lock);
+                self.refusal(payment).await
+            }
+
             /// Why a payment was refused, read after its transaction rolled
             /// back: the link's state first, then the token's.
             async fn refusal(&self, payment: &Payment) -> StoreResult<PayRefusal> {
@@ -504,11 +518,7 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(token) = token else {
-                    // Roll back before the next writer may begin: a dropped
-                    // transaction would keep SQLite's lock until it is reused.
-                    tx.rollback().await?;
-                    drop(write_lock);
-                    return Ok(Err(self.refusal(payment).await?));
+                    return Ok(Err(self.refuse(tx, write_lock, payment).await?));
                 };
                 let card: String = token.try_get("card")?;
                 let card = $crate::store::sql::card_from_json(&card)?;
@@ -543,9 +553,7 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(claimed_link) = claimed_link else {
-                    tx.rollback().await?;
-                    drop(write_lock);
-                    return Ok(Err(self.refusal(payment).await?));
+                    return Ok(Err(self.refuse(tx, write_lock, payment).await?));
                 };
                 let link = Self::link_from_row(&claimed_link)?;
                 let link_seq: i64 = claimed_link.try_get("charge_count")?;
