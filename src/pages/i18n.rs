@@ -144,7 +144,8 @@ pub struct Text {
     pub language: &'static str,
     pub powered_by: &'static str,
     pub test_mode: &'static str,
-    pub test_mode_hint: &'static str,
+    pub test_mode_note: &'static str,
+    pub test_card_hint: &'static str,
 
     pub payment_for: &'static str,
     pub amount_due: &'static str,
@@ -175,6 +176,7 @@ pub struct Text {
     pub paid_title: &'static str,
     pub paid_text: &'static str,
     pub amount_paid: &'static str,
+    pub amount: &'static str,
     pub paid_for: &'static str,
     pub charge_id: &'static str,
     pub paid_at: &'static str,
@@ -241,7 +243,8 @@ static EN: Text = Text {
     language: "Language",
     powered_by: "Payments by paylink",
     test_mode: "Test mode",
-    test_mode_hint: "No real money moves. Pay with the test card 4242 4242 4242 4242, \
+    test_mode_note: "No real money moves.",
+    test_card_hint: "Pay with the test card 4242 4242 4242 4242, \
                      any future expiry date and any security code.",
 
     payment_for: "Payment for",
@@ -273,6 +276,7 @@ static EN: Text = Text {
     paid_title: "Payment successful",
     paid_text: "Thank you. Your payment has been received.",
     amount_paid: "Amount paid",
+    amount: "Amount",
     paid_for: "For",
     charge_id: "Charge ID",
     paid_at: "Date",
@@ -314,7 +318,8 @@ static TH: Text = Text {
     language: "ภาษา",
     powered_by: "ให้บริการชำระเงินโดย paylink",
     test_mode: "โหมดทดสอบ",
-    test_mode_hint: "ไม่มีการตัดเงินจริง ใช้บัตรทดสอบ 4242 4242 4242 4242 \
+    test_mode_note: "ไม่มีการตัดเงินจริง",
+    test_card_hint: "ใช้บัตรทดสอบ 4242 4242 4242 4242 \
                      วันหมดอายุใดก็ได้ในอนาคต และรหัสความปลอดภัยใดก็ได้",
 
     payment_for: "ชำระเงินสำหรับ",
@@ -346,6 +351,7 @@ static TH: Text = Text {
     paid_title: "ชำระเงินสำเร็จ",
     paid_text: "ขอบคุณ เราได้รับการชำระเงินของคุณแล้ว",
     amount_paid: "ยอดที่ชำระ",
+    amount: "ยอดเงิน",
     paid_for: "รายการ",
     charge_id: "รหัสรายการ",
     paid_at: "วันที่",
@@ -386,7 +392,8 @@ static JA: Text = Text {
     language: "言語",
     powered_by: "決済サービス: paylink",
     test_mode: "テストモード",
-    test_mode_hint: "実際の請求は発生しません。テストカード 4242 4242 4242 4242 と、\
+    test_mode_note: "実際の請求は発生しません。",
+    test_card_hint: "テストカード 4242 4242 4242 4242 と、\
                      未来の有効期限、任意のセキュリティコードをお使いください。",
 
     payment_for: "お支払い内容",
@@ -418,6 +425,7 @@ static JA: Text = Text {
     paid_title: "お支払いが完了しました",
     paid_text: "ありがとうございます。お支払いを受け付けました。",
     amount_paid: "お支払い金額",
+    amount: "金額",
     paid_for: "内容",
     charge_id: "取引ID",
     paid_at: "日時",

@@ -124,8 +124,17 @@ impl Pages<'_> {
         Frame {
             lang: self.lang.lang,
             test_mode: link.is_some_and(|l| l.mode == Mode::Test),
+            card_form: false,
             here,
         }
+    }
+
+    /// A link's title and amount, for the pages about it.
+    fn subject<'l>(&self, link: &'l Link) -> Option<(&'l str, String)> {
+        Some((
+            &link.title,
+            link.currency.format(link.amount, self.lang.lang.locale()),
+        ))
     }
 
     fn render(&self, status: StatusCode, markup: Markup) -> Response {
@@ -151,6 +160,7 @@ impl Pages<'_> {
                 tone: Tone::Info,
                 title: t.unavailable_title,
                 text: t.unavailable_text,
+                subject: None,
                 reference: None,
                 action: None,
             },
@@ -163,9 +173,10 @@ impl Pages<'_> {
             status,
             Some(link),
             &Notice {
-                tone: Tone::Success,
+                tone: Tone::Info,
                 title: t.used_title,
                 text: t.used_text,
+                subject: self.subject(link),
                 reference: None,
                 action: None,
             },
@@ -181,6 +192,7 @@ impl Pages<'_> {
                 tone: Tone::Warn,
                 title: t.live_title,
                 text: t.live_text,
+                subject: self.subject(link),
                 reference: None,
                 action: None,
             },
@@ -200,6 +212,7 @@ impl Pages<'_> {
                 tone: Tone::Warn,
                 title,
                 text: t.enter_card_again,
+                subject: self.subject(link),
                 reference: None,
                 action,
             },
@@ -224,6 +237,7 @@ impl Pages<'_> {
                 tone: Tone::Warn,
                 title: t.error_title,
                 text: t.error_text,
+                subject: None,
                 reference: current_request_id(),
                 action: None,
             },
@@ -255,7 +269,10 @@ impl Pages<'_> {
             errors: &form.errors,
             notice: form.notice,
         };
-        let frame = self.frame(Some(link), self.pay_path());
+        let frame = Frame {
+            card_form: true,
+            ..self.frame(Some(link), self.pay_path())
+        };
         self.render(status, views::pay_page(&frame, &view))
     }
 
@@ -553,6 +570,7 @@ pub async fn complete(
                     tone: Tone::Info,
                     title: t.charge_missing_title,
                     text: t.charge_missing_text,
+                    subject: pages.subject(&link),
                     reference: None,
                     action,
                 },
@@ -574,7 +592,7 @@ pub async fn complete(
             let reason = lang.lang.text().failure(failure);
             pages.render(
                 StatusCode::PAYMENT_REQUIRED,
-                views::declined_page(&frame, &link, &charge, reason, retry.as_deref()),
+                views::declined_page(&frame, &link, &charge, &amount, reason, retry.as_deref()),
             )
         }
     }

@@ -22,6 +22,8 @@ pub struct Frame {
     pub lang: Lang,
     /// Test-mode links show the banner.
     pub test_mode: bool,
+    /// The banner names the test card where there is a form to type it in.
+    pub card_form: bool,
     /// This page's address without `lang`, for the language switcher.
     pub here: String,
 }
@@ -55,7 +57,10 @@ fn layout(frame: &Frame, title: &str, body: Markup) -> Markup {
                 @if frame.test_mode {
                     div.test-banner role="note" {
                         strong { (t.test_mode) }
-                        span { (t.test_mode_hint) }
+                        span {
+                            (t.test_mode_note)
+                            @if frame.card_form { " " (t.test_card_hint) }
+                        }
                     }
                 }
                 header.topbar {
@@ -291,11 +296,15 @@ fn panel(frame: &Frame, tone: Tone, title: &str, content: Markup) -> Markup {
     layout(frame, title, body)
 }
 
-fn charge_details(frame: &Frame, link: &Link, charge: &Charge) -> Markup {
+/// The facts of a charge; `amount` when the page does not show it already.
+fn charge_details(frame: &Frame, link: &Link, charge: &Charge, amount: Option<&str>) -> Markup {
     let t = frame.t();
     html! {
         dl.details {
             div { dt { (t.paid_for) } dd { (link.title) } }
+            @if let Some(amount) = amount {
+                div { dt { (t.amount) } dd { (amount) } }
+            }
             div { dt { (t.charge_id) } dd { code { (charge.id) } } }
             div {
                 dt { (t.paid_at) }
@@ -311,7 +320,7 @@ pub fn paid_page(frame: &Frame, link: &Link, charge: &Charge, amount: &str) -> M
     let content = html! {
         p.lead { (t.paid_text) }
         p.amount { span.visually-hidden { (t.amount_paid) " " } (amount) }
-        (charge_details(frame, link, charge))
+        (charge_details(frame, link, charge, None))
         p.note { (t.keep_receipt) }
     };
     panel(frame, Tone::Success, t.paid_title, content)
@@ -321,6 +330,7 @@ pub fn declined_page(
     frame: &Frame,
     link: &Link,
     charge: &Charge,
+    amount: &str,
     reason: &str,
     retry: Option<&str>,
 ) -> Markup {
@@ -328,7 +338,7 @@ pub fn declined_page(
     let content = html! {
         p.reason role="alert" { (reason) }
         p.lead { (t.declined_text) }
-        (charge_details(frame, link, charge))
+        (charge_details(frame, link, charge, Some(amount)))
         @if let Some(href) = retry {
             a.button href=(href) { (t.try_another_card) }
         }
@@ -341,6 +351,8 @@ pub struct Notice<'a> {
     pub tone: Tone,
     pub title: &'a str,
     pub text: &'a str,
+    /// The link's title and amount, when the page is about a known link.
+    pub subject: Option<(&'a str, String)>,
     /// A request id to quote to support.
     pub reference: Option<String>,
     /// Where the payer can go from here, and what the way is called.
@@ -350,6 +362,9 @@ pub struct Notice<'a> {
 pub fn notice_page(frame: &Frame, notice: &Notice) -> Markup {
     let t = frame.t();
     let content = html! {
+        @if let Some((title, amount)) = &notice.subject {
+            p.subject { span { (title) } span.subject-amount { (amount) } }
+        }
         p.lead { (notice.text) }
         @if let Some(reference) = &notice.reference {
             p.note { (t.reference) ": " code { (reference) } }

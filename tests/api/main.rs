@@ -1,5 +1,6 @@
 //! The HTTP suite: the real server, spoken to as the official clients do.
 
+mod browser;
 mod cli;
 mod encodings;
 mod errors;
