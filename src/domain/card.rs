@@ -467,8 +467,14 @@ mod tests {
         assert_eq!(problems(&expired, TODAY), vec![CardError::Expired]);
         // An Amex code is four digits; with an unknown brand either length passes.
         let amex_short = input("378282246310005");
-        assert_eq!(problems(&amex_short, TODAY), vec![CardError::InvalidSecurityCode]);
-        let unknown = CardInput { security_code: "1234", ..input("1234") };
+        assert_eq!(
+            problems(&amex_short, TODAY),
+            vec![CardError::InvalidSecurityCode]
+        );
+        let unknown = CardInput {
+            security_code: "1234",
+            ..input("1234")
+        };
         assert_eq!(problems(&unknown, TODAY), vec![CardError::InvalidNumber]);
     }
 

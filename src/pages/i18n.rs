@@ -471,7 +471,10 @@ mod tests {
         assert_eq!(Lang::negotiate(None, None), Lang::En);
         assert_eq!(Lang::negotiate(Some("th"), Some("ja")), Lang::Th);
         assert_eq!(Lang::negotiate(Some("xx"), Some("ja-JP")), Lang::Ja);
-        assert_eq!(Lang::negotiate(None, Some("th-TH,th;q=0.9,en;q=0.8")), Lang::Th);
+        assert_eq!(
+            Lang::negotiate(None, Some("th-TH,th;q=0.9,en;q=0.8")),
+            Lang::Th
+        );
         assert_eq!(Lang::negotiate(None, Some("en;q=0.5, ja;q=0.9")), Lang::Ja);
         assert_eq!(Lang::negotiate(None, Some("fr-FR, ja;q=0.3")), Lang::Ja);
         assert_eq!(Lang::negotiate(None, Some("fr-FR, de")), Lang::En);

@@ -384,7 +384,10 @@ impl CardFields {
         let mut card = Map::new();
         card.insert("name".into(), json!(self.name));
         card.insert("number".into(), json!(self.number.trim()));
-        card.insert("expiration_month".into(), json!(Self::number_of(&self.month)));
+        card.insert(
+            "expiration_month".into(),
+            json!(Self::number_of(&self.month)),
+        );
         card.insert("expiration_year".into(), json!(Self::number_of(&self.year)));
         card.insert("security_code".into(), json!(self.security_code.trim()));
         Params::from_map(card)

@@ -416,13 +416,23 @@ async fn used_unknown_and_live_links_say_why_they_take_no_payment() {
 
         c.goto(&unknown).await.unwrap();
         arrive_at(&c, "This payment link is not available").await;
-        assert!(c.find_all(Locator::Css(".test-banner")).await.unwrap().is_empty());
+        assert!(
+            c.find_all(Locator::Css(".test-banner"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         screenshots(&c, "unknown-link").await;
 
         c.goto(&payment_uri(&live)).await.unwrap();
         arrive_at(&c, "Payments are not available").await;
         assert!(c.find_all(Locator::Css("form")).await.unwrap().is_empty());
-        assert!(c.find_all(Locator::Css(".test-banner")).await.unwrap().is_empty());
+        assert!(
+            c.find_all(Locator::Css(".test-banner"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         screenshots(&c, "live-unavailable").await;
         drop(live_app);
     })
@@ -500,8 +510,17 @@ async fn japanese_by_choice_carried_through_a_decline_and_a_payment() {
         press_pay(&c).await;
         arrive_at(&c, "お支払いが完了しました").await;
         let details = text_of(&c, ".details").await;
-        assert!(details.contains("年") && details.contains("(UTC)"), "{details}");
-        assert!(c.current_url().await.unwrap().as_str().ends_with("&lang=ja"));
+        assert!(
+            details.contains("年") && details.contains("(UTC)"),
+            "{details}"
+        );
+        assert!(
+            c.current_url()
+                .await
+                .unwrap()
+                .as_str()
+                .ends_with("&lang=ja")
+        );
         screenshots(&c, "receipt-ja").await;
     })
     .await;

@@ -7,4 +7,5 @@ mod errors;
 mod helpers;
 mod links;
 mod lists;
+mod pages;
 mod payments;
