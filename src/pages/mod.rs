@@ -10,9 +10,6 @@ mod form_token;
 mod i18n;
 mod views;
 
-pub use form_token::FormToken;
-pub use i18n::Lang;
-
 use crate::api::AppState;
 use crate::api::error::{ApiError, current_request_id};
 use crate::api::params::Params;
@@ -30,6 +27,8 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
+use form_token::FormToken;
+use i18n::Lang;
 use maud::Markup;
 use serde_json::{Map, json};
 use std::collections::HashMap;
@@ -70,7 +69,7 @@ pub fn routes() -> Router<AppState> {
 /// The payer's language, and whether they chose it with `?lang=`: a chosen
 /// language is carried along to the pages that follow.
 #[derive(Debug, Clone, Copy)]
-pub struct PageLang {
+struct PageLang {
     lang: Lang,
     chosen: bool,
 }
@@ -130,11 +129,11 @@ impl Pages<'_> {
     }
 
     /// A link's title and amount, for the pages about it.
-    fn subject<'l>(&self, link: &'l Link) -> Option<(&'l str, String)> {
-        Some((
+    fn subject<'l>(&self, link: &'l Link) -> (&'l str, String) {
+        (
             &link.title,
             link.currency.format(link.amount, self.lang.lang.locale()),
-        ))
+        )
     }
 
     fn render(&self, status: StatusCode, markup: Markup) -> Response {
@@ -176,7 +175,7 @@ impl Pages<'_> {
                 tone: Tone::Info,
                 title: t.used_title,
                 text: t.used_text,
-                subject: self.subject(link),
+                subject: Some(self.subject(link)),
                 reference: None,
                 action: None,
             },
@@ -192,7 +191,7 @@ impl Pages<'_> {
                 tone: Tone::Warn,
                 title: t.live_title,
                 text: t.live_text,
-                subject: self.subject(link),
+                subject: Some(self.subject(link)),
                 reference: None,
                 action: None,
             },
@@ -212,7 +211,7 @@ impl Pages<'_> {
                 tone: Tone::Warn,
                 title,
                 text: t.enter_card_again,
-                subject: self.subject(link),
+                subject: Some(self.subject(link)),
                 reference: None,
                 action,
             },
@@ -314,11 +313,7 @@ async fn link_for_code(state: &AppState, code: &str) -> Result<Option<Link>, Api
 }
 
 /// `GET /pay/{code}`: the card form.
-pub async fn show(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    lang: PageLang,
-) -> Response {
+async fn show(State(state): State<AppState>, Path(code): Path<String>, lang: PageLang) -> Response {
     let pages = Pages {
         state: &state,
         code: &code,
@@ -413,7 +408,7 @@ async fn made_charge(state: &AppState, link: &Link, id: &str) -> Result<Option<C
 
 /// `POST /pay/{code}`: pays with the form's card, or with a `token`, and
 /// redirects to the outcome.
-pub async fn pay(
+async fn pay(
     State(state): State<AppState>,
     Path(code): Path<String>,
     lang: PageLang,
@@ -538,7 +533,7 @@ async fn card_token(state: &AppState, link: &Link, raw: &str) -> Result<Token, A
 }
 
 /// `GET /pay/{code}/complete?charge=…`: the outcome of a payment.
-pub async fn complete(
+async fn complete(
     State(state): State<AppState>,
     Path(code): Path<String>,
     lang: PageLang,
@@ -573,7 +568,7 @@ pub async fn complete(
                     tone: Tone::Info,
                     title: t.charge_missing_title,
                     text: t.charge_missing_text,
-                    subject: pages.subject(&link),
+                    subject: Some(pages.subject(&link)),
                     reference: None,
                     action,
                 },

@@ -57,10 +57,10 @@ fn layout(frame: &Frame, title: &str, body: Markup) -> Markup {
                 @if frame.test_mode {
                     div.test-banner role="note" {
                         strong { (t.test_mode) }
-                        span {
-                            (t.test_mode_note)
-                            @if frame.card_form { " " (t.test_card_hint) }
-                        }
+                        // Separate items, spaced by the banner: Japanese
+                        // puts no space between sentences.
+                        span { (t.test_mode_note) }
+                        @if frame.card_form { span { (t.test_card_hint) } }
                     }
                 }
                 header.topbar {
