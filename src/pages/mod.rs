@@ -429,21 +429,11 @@ async fn pay(
     // The form's token names the one charge this form may make: if it is
     // made already, this is a repeat (a second click, a reload), and the
     // payer sees that charge's outcome rather than pays again.
-    let form_token = match params.text("form_token", ApiError::BadRequest) {
-        Ok(None) => None,
-        Ok(Some(raw)) => match FormToken::parse(&raw) {
-            Some(token) => Some(token),
-            None => {
-                let form = FormState {
-                    typed: card.typed(),
-                    notice: Some(lang.lang.text().form_expired),
-                    ..FormState::fresh()
-                };
-                return pages.form(StatusCode::BAD_REQUEST, &link, form);
-            }
-        },
+    let sent_token = match params.text("form_token", ApiError::BadRequest) {
+        Ok(sent) => sent,
         Err(e) => return pages.failure(Some(&link), e),
     };
+    let form_token = sent_token.as_deref().and_then(FormToken::parse);
     let form_charge = form_token.as_ref().map(|token| token.charge_id(&link));
     if let Some(id) = &form_charge {
         match made_charge(&state, &link, id).await {
@@ -454,6 +444,15 @@ async fn pay(
     }
     if let Some(page) = pages.refusal(&link, StatusCode::CONFLICT) {
         return page;
+    }
+    if sent_token.is_some() && form_token.is_none() {
+        // Not a token this server made: start the form afresh.
+        let form = FormState {
+            typed: card.typed(),
+            notice: Some(lang.lang.text().form_expired),
+            ..FormState::fresh()
+        };
+        return pages.form(StatusCode::BAD_REQUEST, &link, form);
     }
     let token = match params.text("token", ApiError::InvalidCard) {
         Ok(Some(raw)) => card_token(&state, &link, &raw).await,

@@ -186,7 +186,7 @@ async fn viewport(c: &Client, width: u32, height: u32) {
 
 async fn text_of(c: &Client, css: &str) -> String {
     c.wait()
-        .at_most(Duration::from_secs(10))
+        .at_most(Duration::from_secs(20))
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css} is on the page: {e}"))
@@ -234,7 +234,7 @@ async fn press_pay(c: &Client) {
 
 /// Waits for the browser to arrive at a page whose heading is `heading`.
 async fn arrive_at(c: &Client, heading: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let now = match c.find(Locator::Css("h1")).await {
             Ok(h1) => h1.text().await.unwrap_or_default(),
