@@ -133,11 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route("/charges/", get(charges::list))
         .route("/charges/{id}", get(charges::retrieve))
         .merge(tokens)
-        .route(
-            "/pay/{code}",
-            get(crate::pages::show).post(crate::pages::pay),
-        )
-        .route("/pay/{code}/complete", get(crate::pages::complete))
+        .merge(crate::pages::routes())
         .route("/healthz", get(healthz))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)

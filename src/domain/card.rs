@@ -283,6 +283,28 @@ pub fn validate(
     })
 }
 
+/// Every problem with a card, one per field at most, in form order (name,
+/// number, expiration, security code): a form shows them all at once, where
+/// [`validate`] stops at the first. Empty exactly when `validate` succeeds.
+pub fn problems(input: &CardInput, today: (i32, u8)) -> Vec<CardError> {
+    let brand = check_number(input.number).map(|(_, brand)| brand);
+    let security_code = match brand {
+        Ok(brand) => check_security_code(input.security_code, brand),
+        // Without a brand the length is unknown: 3 or 4 digits may be right.
+        Err(_) => check_security_code(input.security_code, Brand::Visa)
+            .or_else(|_| check_security_code(input.security_code, Brand::AmericanExpress)),
+    };
+    [
+        check_name(input.name).map(|_| ()),
+        brand.map(|_| ()),
+        check_expiration(input.expiration_month, input.expiration_year, today).map(|_| ()),
+        security_code,
+    ]
+    .into_iter()
+    .filter_map(Result::err)
+    .collect()
+}
+
 /// Returns the digits-only number and its brand.
 fn check_number(raw: &str) -> Result<(String, Brand), CardError> {
     // People paste numbers grouped the way they are embossed.
@@ -414,6 +436,46 @@ mod tests {
             input(number)
         };
         validate(&card_input, TODAY, SALT).map(|c| c.brand)
+    }
+
+    #[test]
+    fn problems_lists_every_field_and_agrees_with_validate() {
+        let good = input("4242424242424242");
+        assert_eq!(problems(&good, TODAY), vec![]);
+        assert!(validate(&good, TODAY, SALT).is_ok());
+        let bad = CardInput {
+            name: " ",
+            number: "4242424242424241",
+            expiration_month: 13,
+            expiration_year: 2030,
+            security_code: "12",
+        };
+        assert_eq!(
+            problems(&bad, TODAY),
+            vec![
+                CardError::NameRequired,
+                CardError::InvalidNumber,
+                CardError::InvalidExpirationMonth,
+                CardError::InvalidSecurityCode,
+            ]
+        );
+        let expired = CardInput {
+            expiration_month: 5,
+            expiration_year: 2025,
+            ..input("4242424242424242")
+        };
+        assert_eq!(problems(&expired, TODAY), vec![CardError::Expired]);
+        // An Amex code is four digits; with an unknown brand either length passes.
+        let amex_short = input("378282246310005");
+        assert_eq!(
+            problems(&amex_short, TODAY),
+            vec![CardError::InvalidSecurityCode]
+        );
+        let unknown = CardInput {
+            security_code: "1234",
+            ..input("1234")
+        };
+        assert_eq!(problems(&unknown, TODAY), vec![CardError::InvalidNumber]);
     }
 
     #[test]

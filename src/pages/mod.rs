@@ -1,111 +1,302 @@
 //! The hosted payment page at a link's `payment_uri`.
 //!
-//! Plain server-rendered HTML that works without JavaScript: the payer
-//! sees the link, types a card, and is redirected (303) to the outcome.
+//! Server-rendered HTML that works without JavaScript: the payer sees the
+//! link, types a card, and is redirected (303) to the outcome. Every page
+//! speaks the payer's language (English, Thai or Japanese) and is sent with
+//! headers that keep it out of frames, caches and other sites' referrers.
+
+mod assets;
+mod form_token;
+mod i18n;
+mod views;
 
 use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, current_request_id};
 use crate::api::params::Params;
 use crate::api::tokens::tokenize;
+use crate::domain::card::{CardError, CardInput, problems};
 use crate::domain::charge::{Charge, PayRefusal, Token};
 use crate::domain::id::{Kind, link_ids_for_code, new_id};
 use crate::domain::link::Link;
-use crate::domain::list::{format_time, now};
-use crate::domain::money::Locale;
+use crate::domain::list::now;
 use crate::domain::{Mode, ObjectId};
 use crate::store::Payment;
-use axum::Extension;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use maud::{DOCTYPE, Markup, html};
+use axum::routing::get;
+use axum::{Extension, Router};
+use form_token::FormToken;
+use i18n::Lang;
+use maud::Markup;
+use serde_json::{Map, json};
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use tower_http::set_header::SetResponseHeaderLayer;
+use views::{Form, Frame, Notice, Tone, Typed};
 
-const STYLE: &str = "\
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;background:#f4f5f7;color:#1d2433;margin:0}\
-main{max-width:420px;margin:0 auto;padding:24px 16px}\
-.card{background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:24px}\
-.banner{background:#fff3cd;color:#664d03;padding:8px 12px;border-radius:8px;margin-bottom:16px;font-size:14px}\
-.amount{font-size:32px;font-weight:700;margin:8px 0 16px}\
-label{display:block;font-size:14px;margin:12px 0 4px}\
-input{width:100%;box-sizing:border-box;padding:10px;font-size:16px;border:1px solid #c5cad3;border-radius:8px}\
-.row{display:flex;gap:8px}.row>div{flex:1}\
-button{margin-top:20px;width:100%;padding:12px;font-size:16px;font-weight:600;color:#fff;background:#1a56db;border:0;border-radius:8px}\
-.error{color:#b42318;background:#fef3f2;padding:8px 12px;border-radius:8px}\
-.muted{color:#5b6475;font-size:14px}";
+/// Script and styles come only from paylink's own files, never inline; the
+/// form may post only back here; no other site may frame the page.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
 
-/// A rendered page with its status and the headers every page sends.
-fn page(status: StatusCode, title: &str, body: Markup) -> Response {
-    let markup = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                style { (maud::PreEscaped(STYLE)) }
-            }
-            body { main { div.card { (body) } } }
-        }
-    };
+/// The payment pages and their assets.
+pub fn routes() -> Router<AppState> {
     let headers = [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ),
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
+        // Every page holds card details or a payment's outcome.
         (header::CACHE_CONTROL, "no-store"),
         (HeaderName::from_static("x-content-type-options"), "nosniff"),
+        (header::VARY, "Accept-Language"),
     ];
-    let mut response = (status, Html(markup.into_string())).into_response();
+    let mut pages = Router::new()
+        .route("/pay/{code}", get(show).post(pay))
+        .route("/pay/{code}/complete", get(complete));
     for (name, value) in headers {
+        pages = pages.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    pages.route("/assets/{file}", get(assets::serve))
+}
+
+/// The payer's language, and whether they chose it with `?lang=`: a chosen
+/// language is carried along to the pages that follow.
+#[derive(Debug, Clone, Copy)]
+struct PageLang {
+    lang: Lang,
+    chosen: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let chosen = parts.uri.query().and_then(|query| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(key, _)| key == "lang")
+                .and_then(|(_, value)| Lang::parse(&value))
+        });
+        let accept_language = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Ok(PageLang {
+            lang: chosen.unwrap_or_else(|| Lang::negotiate(None, accept_language)),
+            chosen: chosen.is_some(),
+        })
+    }
+}
+
+/// One request's view of the pages of one payment code.
+struct Pages<'a> {
+    state: &'a AppState,
+    code: &'a str,
+    lang: PageLang,
+}
+
+impl Pages<'_> {
+    /// A path with `lang` added when the payer chose it.
+    fn href(&self, path: &str) -> String {
+        if !self.lang.chosen {
+            return path.to_owned();
+        }
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{separator}lang={}", self.lang.lang.code())
+    }
+
+    fn pay_path(&self) -> String {
+        format!("/pay/{}", self.code)
+    }
+
+    fn outcome_path(&self, charge_id: &str) -> String {
+        format!("/pay/{}/complete?charge={charge_id}", self.code)
+    }
+
+    fn frame(&self, link: Option<&Link>, here: String) -> Frame {
+        Frame {
+            lang: self.lang.lang,
+            test_mode: link.is_some_and(|l| l.mode == Mode::Test),
+            card_form: false,
+            here,
+        }
+    }
+
+    /// A link's title and amount, for the pages about it.
+    fn subject<'l>(&self, link: &'l Link) -> (&'l str, String) {
+        (
+            &link.title,
+            link.currency.format(link.amount, self.lang.lang.locale()),
+        )
+    }
+
+    fn render(&self, status: StatusCode, markup: Markup) -> Response {
+        let mut response = (status, Html(markup.into_string())).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(self.lang.lang.code()),
+        );
         response
-            .headers_mut()
-            .insert(name, HeaderValue::from_static(value));
     }
-    response
-}
 
-fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
-    page(status, title, html! { h1 { (title) } p { (message) } })
-}
-
-fn not_available() -> Response {
-    message_page(
-        StatusCode::NOT_FOUND,
-        "Link not available",
-        "This payment link does not exist or is no longer available.",
-    )
-}
-
-fn already_paid(status: StatusCode) -> Response {
-    message_page(
-        status,
-        "Already paid",
-        "This payment link has already been paid.",
-    )
-}
-
-fn live_unavailable() -> Response {
-    message_page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Payments not available",
-        "This server does not process live payments.",
-    )
-}
-
-/// An API failure (database down, internal error) as a page.
-fn failure_page(e: ApiError) -> Response {
-    let status = e.status();
-    let message = e.message();
-    if status.is_server_error() {
-        // Log through the API error's own path, then show a page.
-        let _ = e.into_response();
+    fn notice(&self, status: StatusCode, link: Option<&Link>, notice: &Notice) -> Response {
+        let frame = self.frame(link, self.pay_path());
+        self.render(status, views::notice_page(&frame, notice))
     }
-    message_page(status, "Something went wrong", &message)
+
+    fn not_available(&self) -> Response {
+        let t = self.lang.lang.text();
+        self.notice(
+            StatusCode::NOT_FOUND,
+            None,
+            &Notice {
+                tone: Tone::Info,
+                title: t.unavailable_title,
+                text: t.unavailable_text,
+                subject: None,
+                reference: None,
+                action: None,
+            },
+        )
+    }
+
+    fn already_paid(&self, status: StatusCode, link: &Link) -> Response {
+        let t = self.lang.lang.text();
+        self.notice(
+            status,
+            Some(link),
+            &Notice {
+                tone: Tone::Info,
+                title: t.used_title,
+                text: t.used_text,
+                subject: Some(self.subject(link)),
+                reference: None,
+                action: None,
+            },
+        )
+    }
+
+    fn live_unavailable(&self, link: &Link) -> Response {
+        let t = self.lang.lang.text();
+        self.notice(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(link),
+            &Notice {
+                tone: Tone::Warn,
+                title: t.live_title,
+                text: t.live_text,
+                subject: Some(self.subject(link)),
+                reference: None,
+                action: None,
+            },
+        )
+    }
+
+    /// A card token the payment cannot use: the payer starts again.
+    fn card_again(&self, status: StatusCode, link: &Link, title: &str) -> Response {
+        let t = self.lang.lang.text();
+        let action = link
+            .accepts_payment()
+            .then(|| (self.href(&self.pay_path()), t.back_to_payment));
+        self.notice(
+            status,
+            Some(link),
+            &Notice {
+                tone: Tone::Warn,
+                title,
+                text: t.enter_card_again,
+                subject: Some(self.subject(link)),
+                reference: None,
+                action,
+            },
+        )
+    }
+
+    /// An API failure (database down, internal error) as a page. Internal
+    /// errors log their cause, as the API's do, under the request id shown.
+    fn failure(&self, link: Option<&Link>, error: ApiError) -> Response {
+        let status = error.status();
+        if let (Some(link), ApiError::NotFound { .. }) = (link, &error) {
+            return self.card_again(status, link, self.lang.lang.text().token_missing_title);
+        }
+        if status.is_server_error() {
+            drop(error.into_response());
+        }
+        let t = self.lang.lang.text();
+        self.notice(
+            status,
+            link,
+            &Notice {
+                tone: Tone::Warn,
+                title: t.error_title,
+                text: t.error_text,
+                subject: None,
+                reference: current_request_id(),
+                action: None,
+            },
+        )
+    }
+
+    /// The page to show instead of the form when the link cannot be paid.
+    fn refusal(&self, link: &Link, used_status: StatusCode) -> Option<Response> {
+        if link.deleted() {
+            Some(self.not_available())
+        } else if link.used() {
+            Some(self.already_paid(used_status, link))
+        } else if link.mode == Mode::Live && !self.state.config.live_payments {
+            Some(self.live_unavailable(link))
+        } else {
+            None
+        }
+    }
+
+    fn form(&self, status: StatusCode, link: &Link, form: FormState) -> Response {
+        let amount = link.currency.format(link.amount, self.lang.lang.locale());
+        let action = self.href(&self.pay_path());
+        let view = Form {
+            link,
+            amount: &amount,
+            action: &action,
+            token: &form.token,
+            typed: &form.typed,
+            errors: &form.errors,
+            notice: form.notice,
+        };
+        let frame = Frame {
+            card_form: true,
+            ..self.frame(Some(link), self.pay_path())
+        };
+        self.render(status, views::pay_page(&frame, &view))
+    }
+
+    fn see_outcome(&self, charge_id: &str) -> Response {
+        Redirect::to(&self.href(&self.outcome_path(charge_id))).into_response()
+    }
+}
+
+/// The form as it is rendered: a token, and what to show again.
+struct FormState {
+    token: FormToken,
+    typed: Typed,
+    errors: Vec<CardError>,
+    notice: Option<&'static str>,
+}
+
+impl FormState {
+    fn fresh() -> FormState {
+        FormState {
+            token: FormToken::generate(),
+            typed: Typed::default(),
+            errors: vec![],
+            notice: None,
+        }
+    }
 }
 
 /// The link behind a payment code, of either mode.
@@ -121,216 +312,307 @@ async fn link_for_code(state: &AppState, code: &str) -> Result<Option<Link>, Api
     Ok(None)
 }
 
-/// Why the link cannot be paid now, as the page to show instead.
-fn refusal(state: &AppState, link: &Link, used_status: StatusCode) -> Option<Response> {
-    if link.deleted() {
-        Some(not_available())
-    } else if link.used() {
-        Some(already_paid(used_status))
-    } else if link.mode == Mode::Live && !state.config.live_payments {
-        Some(live_unavailable())
-    } else {
-        None
-    }
-}
-
-/// What the payer typed, to show the form again after an error: never the
-/// number or the security code.
-#[derive(Default)]
-struct Typed {
-    name: String,
-    month: String,
-    year: String,
-}
-
-fn form_page(
-    link: &Link,
-    code: &str,
-    status: StatusCode,
-    error: Option<&str>,
-    typed: &Typed,
-) -> Response {
-    let amount = link.currency.format(link.amount, Locale::En);
-    let body = html! {
-        @if link.mode == Mode::Test {
-            p.banner { "Test mode: no real money moves. Use card 4242 4242 4242 4242." }
-        }
-        h1 { (link.title) }
-        @if !link.description.is_empty() { p.muted { (link.description) } }
-        p.amount { (amount) }
-        @if let Some(error) = error { p.error role="alert" { (error) } }
-        form method="post" action={ "/pay/" (code) } {
-            label for="name" { "Name on card" }
-            input id="name" name="name" autocomplete="cc-name" required value=(typed.name);
-            label for="number" { "Card number" }
-            input id="number" name="number" autocomplete="cc-number" inputmode="numeric" required;
-            div.row {
-                div {
-                    label for="expiration_month" { "Month" }
-                    input id="expiration_month" name="expiration_month" autocomplete="cc-exp-month"
-                        inputmode="numeric" placeholder="MM" required value=(typed.month);
-                }
-                div {
-                    label for="expiration_year" { "Year" }
-                    input id="expiration_year" name="expiration_year" autocomplete="cc-exp-year"
-                        inputmode="numeric" placeholder="YYYY" required value=(typed.year);
-                }
-                div {
-                    label for="security_code" { "Security code" }
-                    input id="security_code" name="security_code" autocomplete="cc-csc"
-                        inputmode="numeric" required;
-                }
-            }
-            button type="submit" { "Pay " (amount) }
-        }
+/// `GET /pay/{code}`: the card form.
+async fn show(State(state): State<AppState>, Path(code): Path<String>, lang: PageLang) -> Response {
+    let pages = Pages {
+        state: &state,
+        code: &code,
+        lang,
     };
-    page(status, &link.title, body)
-}
-
-pub async fn show(State(state): State<AppState>, Path(code): Path<String>) -> Response {
     let link = match link_for_code(&state, &code).await {
         Ok(Some(link)) => link,
-        Ok(None) => return not_available(),
-        Err(e) => return failure_page(e),
+        Ok(None) => return pages.not_available(),
+        Err(e) => return pages.failure(None, e),
     };
-    if let Some(page) = refusal(&state, &link, StatusCode::GONE) {
+    if let Some(page) = pages.refusal(&link, StatusCode::GONE) {
         return page;
     }
-    form_page(&link, &code, StatusCode::OK, None, &Typed::default())
+    pages.form(StatusCode::OK, &link, FormState::fresh())
 }
 
-/// The token to pay with: the `token` field, or one made from card fields.
-async fn payment_token(state: &AppState, link: &Link, params: &Params) -> Result<Token, ApiError> {
-    let invalid = ApiError::InvalidCard;
-    if let Some(raw) = params.text("token", invalid)? {
-        let id = ObjectId::parse(Kind::Token, &raw)
-            .ok_or_else(|| ApiError::not_found("token", raw.clone()))?;
-        return state
-            .store
-            .token(&link.account_id, link.mode, id.as_str())
-            .await?
-            .ok_or_else(|| ApiError::not_found("token", raw));
+/// The card fields of the form, as typed.
+struct CardFields {
+    name: String,
+    number: String,
+    month: String,
+    year: String,
+    security_code: String,
+}
+
+impl CardFields {
+    fn from_params(params: &Params) -> CardFields {
+        let field = |name| {
+            params
+                .text(name, ApiError::InvalidCard)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        };
+        CardFields {
+            name: field("name"),
+            number: field("number"),
+            month: field("expiration_month"),
+            year: field("expiration_year"),
+            security_code: field("security_code"),
+        }
     }
-    tokenize(state, &link.account_id, link.mode, params).await
+
+    /// A month or year as typed; anything but digits is out of every range.
+    fn number_of(raw: &str) -> i64 {
+        raw.trim().parse::<u16>().map_or(-1, i64::from)
+    }
+
+    fn problems(&self) -> Vec<CardError> {
+        let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+        let input = CardInput {
+            name: &self.name,
+            number: self.number.trim(),
+            expiration_month: Self::number_of(&self.month),
+            expiration_year: Self::number_of(&self.year),
+            security_code: self.security_code.trim(),
+        };
+        problems(&input, (i32::from(today.year()), today.month() as u8))
+    }
+
+    /// The fields as `tokenize` reads them, checked the same way as above.
+    fn to_params(&self) -> Params {
+        let mut card = Map::new();
+        card.insert("name".into(), json!(self.name));
+        card.insert("number".into(), json!(self.number.trim()));
+        card.insert(
+            "expiration_month".into(),
+            json!(Self::number_of(&self.month)),
+        );
+        card.insert("expiration_year".into(), json!(Self::number_of(&self.year)));
+        card.insert("security_code".into(), json!(self.security_code.trim()));
+        Params::from_map(card)
+    }
+
+    fn typed(&self) -> Typed {
+        Typed {
+            name: self.name.clone(),
+            month: self.month.clone(),
+            year: self.year.clone(),
+        }
+    }
 }
 
-pub async fn pay(
+/// A charge made on this link with this id, if there is one.
+async fn made_charge(state: &AppState, link: &Link, id: &str) -> Result<Option<Charge>, ApiError> {
+    Ok(state
+        .store
+        .charge_by_id(id)
+        .await?
+        .filter(|charge| charge.link_id == link.id))
+}
+
+/// `POST /pay/{code}`: pays with the form's card, or with a `token`, and
+/// redirects to the outcome.
+async fn pay(
     State(state): State<AppState>,
     Path(code): Path<String>,
+    lang: PageLang,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     params: Params,
 ) -> Response {
+    let pages = Pages {
+        state: &state,
+        code: &code,
+        lang,
+    };
     let link = match link_for_code(&state, &code).await {
         Ok(Some(link)) => link,
-        Ok(None) => return not_available(),
-        Err(e) => return failure_page(e),
+        Ok(None) => return pages.not_available(),
+        Err(e) => return pages.failure(None, e),
     };
-    if let Some(page) = refusal(&state, &link, StatusCode::CONFLICT) {
+    let card = CardFields::from_params(&params);
+    // The form's token names the one charge this form may make: if it is
+    // made already, this is a repeat (a second click, a reload), and the
+    // payer sees that charge's outcome rather than pays again.
+    let sent_token = match params.text("form_token", ApiError::BadRequest) {
+        Ok(sent) => sent,
+        Err(e) => return pages.failure(Some(&link), e),
+    };
+    let form_token = sent_token.as_deref().and_then(FormToken::parse);
+    let form_charge = form_token.as_ref().map(|token| token.charge_id(&link));
+    if let Some(id) = &form_charge {
+        match made_charge(&state, &link, id).await {
+            Ok(Some(charge)) => return pages.see_outcome(&charge.id),
+            Ok(None) => {}
+            Err(e) => return pages.failure(Some(&link), e),
+        }
+    }
+    if let Some(page) = pages.refusal(&link, StatusCode::CONFLICT) {
         return page;
     }
-    let token = match payment_token(&state, &link, &params).await {
-        Ok(token) => token,
-        Err(ApiError::InvalidCard(message)) => {
-            let field = |name| {
-                params
-                    .text(name, ApiError::InvalidCard)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default()
-            };
-            let typed = Typed {
-                name: field("name"),
-                month: field("expiration_month"),
-                year: field("expiration_year"),
-            };
-            return form_page(
-                &link,
-                &code,
-                StatusCode::BAD_REQUEST,
-                Some(&message),
-                &typed,
-            );
+    if sent_token.is_some() && form_token.is_none() {
+        // Not a token this server made: start the form afresh.
+        let form = FormState {
+            typed: card.typed(),
+            notice: Some(lang.lang.text().form_expired),
+            ..FormState::fresh()
+        };
+        return pages.form(StatusCode::BAD_REQUEST, &link, form);
+    }
+    let token = match params.text("token", ApiError::InvalidCard) {
+        Ok(Some(raw)) => card_token(&state, &link, &raw).await,
+        Ok(None) => {
+            let errors = card.problems();
+            if !errors.is_empty() {
+                let form = FormState {
+                    token: form_token.unwrap_or_else(FormToken::generate),
+                    typed: card.typed(),
+                    errors,
+                    notice: None,
+                };
+                return pages.form(StatusCode::BAD_REQUEST, &link, form);
+            }
+            tokenize(&state, &link.account_id, link.mode, &card.to_params()).await
         }
-        Err(e) => return failure_page(e),
+        Err(e) => Err(e),
+    };
+    let token = match token {
+        Ok(token) => token,
+        // Only a card that changed validity between the check and the token
+        // (a month ending) gets here: show the form again all the same.
+        Err(ApiError::InvalidCard(_)) => {
+            let form = FormState {
+                token: form_token.unwrap_or_else(FormToken::generate),
+                typed: card.typed(),
+                errors: vec![],
+                notice: Some(lang.lang.text().check_details),
+            };
+            return pages.form(StatusCode::BAD_REQUEST, &link, form);
+        }
+        Err(e) => return pages.failure(Some(&link), e),
     };
     let payment = Payment {
-        charge_id: new_id(Kind::Charge, link.mode),
+        charge_id: form_charge
+            .clone()
+            .unwrap_or_else(|| new_id(Kind::Charge, link.mode)),
         link_id: link.id.clone(),
         token_id: token.id,
         ip: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()),
         now: now(),
     };
-    match state.store.pay_link(&payment).await {
-        Ok(Ok(charge)) => {
-            Redirect::to(&format!("/pay/{code}/complete?charge={}", charge.id)).into_response()
+    let outcome = state.store.pay_link(&payment).await;
+    if !matches!(outcome, Ok(Ok(_))) {
+        // The same form submitted twice at once: the twin that lost the
+        // race finds the charge the winner made under the form's id.
+        if let Some(id) = &form_charge {
+            if let Ok(Some(charge)) = made_charge(&state, &link, id).await {
+                return pages.see_outcome(&charge.id);
+            }
         }
-        Ok(Err(PayRefusal::LinkUsed)) => already_paid(StatusCode::CONFLICT),
-        Ok(Err(PayRefusal::LinkUnavailable)) => not_available(),
-        Ok(Err(PayRefusal::TokenUsed)) => message_page(
-            StatusCode::BAD_REQUEST,
-            "Card already used",
-            "This card token was already used for a payment. Please enter your card again.",
-        ),
-        Ok(Err(PayRefusal::TokenNotFound)) => message_page(
-            StatusCode::BAD_REQUEST,
-            "Card not found",
-            "The card token was not found. Please enter your card again.",
-        ),
-        Err(e) => failure_page(e.into()),
+    }
+    let t = lang.lang.text();
+    match outcome {
+        Ok(Ok(charge)) => pages.see_outcome(&charge.id),
+        Ok(Err(PayRefusal::LinkUsed)) => pages.already_paid(StatusCode::CONFLICT, &link),
+        Ok(Err(PayRefusal::LinkUnavailable)) => pages.not_available(),
+        Ok(Err(PayRefusal::TokenUsed)) => {
+            pages.card_again(StatusCode::BAD_REQUEST, &link, t.token_used_title)
+        }
+        Ok(Err(PayRefusal::TokenNotFound)) => {
+            pages.card_again(StatusCode::BAD_REQUEST, &link, t.token_missing_title)
+        }
+        Err(e) => pages.failure(Some(&link), e.into()),
     }
 }
 
-fn receipt(link: &Link, code: &str, charge: &Charge) -> Response {
-    let amount = charge.currency.format(charge.amount, Locale::En);
-    match charge.status.failure() {
-        None => page(
-            StatusCode::OK,
-            "Payment successful",
-            html! {
-                h1 { "Payment successful" }
-                p.amount { (amount) }
-                p { (link.title) }
-                p.muted { "Charge " code { (charge.id) } }
-                p.muted { "Paid at " time datetime=(format_time(charge.created_at)) { (format_time(charge.created_at)) } }
-            },
-        ),
-        Some(failure) => page(
-            StatusCode::PAYMENT_REQUIRED,
-            "Payment declined",
-            html! {
-                h1 { "Payment declined" }
-                p.error role="alert" { "Your payment was declined: " (failure.message()) "." }
-                p.muted { "Charge " code { (charge.id) } }
-                @if link.accepts_payment() {
-                    p { a href={ "/pay/" (code) } { "Try another card" } }
-                }
-            },
-        ),
-    }
+/// A card token sent instead of card fields, as a script paying the page
+/// would send one made with `POST /tokens`.
+async fn card_token(state: &AppState, link: &Link, raw: &str) -> Result<Token, ApiError> {
+    let id = ObjectId::parse(Kind::Token, raw).ok_or_else(|| ApiError::not_found("token", raw))?;
+    state
+        .store
+        .token(&link.account_id, link.mode, id.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found("token", raw))
 }
 
-pub async fn complete(
+/// `GET /pay/{code}/complete?charge=…`: the outcome of a payment.
+async fn complete(
     State(state): State<AppState>,
     Path(code): Path<String>,
+    lang: PageLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    let pages = Pages {
+        state: &state,
+        code: &code,
+        lang,
+    };
     let link = match link_for_code(&state, &code).await {
         Ok(Some(link)) => link,
-        Ok(None) => return not_available(),
-        Err(e) => return failure_page(e),
+        Ok(None) => return pages.not_available(),
+        Err(e) => return pages.failure(None, e),
     };
     let charge_id = query.get("charge").map(String::as_str).unwrap_or_default();
     let charge = match ObjectId::parse(Kind::Charge, charge_id) {
-        Some(id) => state.store.charge_by_id(id.as_str()).await,
+        Some(id) => made_charge(&state, &link, id.as_str()).await,
         None => Ok(None),
     };
-    match charge {
-        Ok(Some(charge)) if charge.link_id == link.id => receipt(&link, &code, &charge),
-        Ok(_) => message_page(
-            StatusCode::NOT_FOUND,
-            "Payment not found",
-            "This payment was not found for this link.",
+    let charge = match charge {
+        Ok(Some(charge)) => charge,
+        Ok(None) => {
+            let t = lang.lang.text();
+            let action = link
+                .accepts_payment()
+                .then(|| (pages.href(&pages.pay_path()), t.back_to_payment));
+            return pages.notice(
+                StatusCode::NOT_FOUND,
+                Some(&link),
+                &Notice {
+                    tone: Tone::Info,
+                    title: t.charge_missing_title,
+                    text: t.charge_missing_text,
+                    subject: Some(pages.subject(&link)),
+                    reference: None,
+                    action,
+                },
+            );
+        }
+        Err(e) => return pages.failure(Some(&link), e),
+    };
+    let amount = charge.currency.format(charge.amount, lang.lang.locale());
+    let frame = pages.frame(Some(&link), pages.outcome_path(&charge.id));
+    match charge.status.failure() {
+        None => pages.render(
+            StatusCode::OK,
+            views::paid_page(&frame, &link, &charge, &amount),
         ),
-        Err(e) => failure_page(e.into()),
+        Some(failure) => {
+            let retry = link
+                .accepts_payment()
+                .then(|| pages.href(&pages.pay_path()));
+            let reason = lang.lang.text().failure(failure);
+            pages.render(
+                StatusCode::PAYMENT_REQUIRED,
+                views::declined_page(&frame, &link, &charge, &amount, reason, retry.as_deref()),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_months_and_years_parse_only_as_digits() {
+        assert_eq!(CardFields::number_of("12"), 12);
+        assert_eq!(CardFields::number_of(" 07 "), 7);
+        assert_eq!(CardFields::number_of(""), -1);
+        assert_eq!(CardFields::number_of("1e3"), -1);
+        assert_eq!(CardFields::number_of("-5"), -1);
+        assert_eq!(CardFields::number_of("99999999"), -1);
+    }
+
+    #[test]
+    fn the_policy_forbids_inline_script_and_framing() {
+        assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self'"));
+        assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
+        assert!(CONTENT_SECURITY_POLICY.contains("frame-ancestors 'none'"));
     }
 }

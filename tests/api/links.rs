@@ -22,8 +22,12 @@ async fn create_then_retrieve_returns_the_seed_link_object() {
     assert_id(&created["id"], "link_test_");
     let id = created["id"].as_str().unwrap();
     let reply = app.get(&format!("/links/{id}")).await;
-    let link = reply.assert_ok();
-    assert_eq!(link, &created);
+    let link = reply.assert_ok().clone();
+    // The embedded list ends at each request's own second; all else is equal.
+    let mut created_same_time = created.clone();
+    created_same_time["charges"]["to"] = link["charges"]["to"].clone();
+    assert_eq!(link, created_same_time);
+    let link = &link;
     let keys: Vec<&str> = link
         .as_object()
         .unwrap()

@@ -1,5 +1,6 @@
 //! The HTTP suite: the real server, spoken to as the official clients do.
 
+mod browser;
 mod cli;
 mod clients;
 mod encodings;
@@ -7,6 +8,7 @@ mod errors;
 mod helpers;
 mod links;
 mod lists;
+mod pages;
 mod payments;
 mod postgres;
 mod replays;

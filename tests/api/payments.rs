@@ -108,7 +108,7 @@ async fn the_payment_page_takes_a_card_and_shows_the_outcome() {
         .unwrap();
     assert_eq!(invalid.status(), 400);
     let html = invalid.text().await.unwrap();
-    assert!(html.contains("number is invalid"));
+    assert!(html.contains("Enter a valid card number."));
     assert!(
         html.contains("value=\"Test Cardholder\""),
         "what was typed is kept"
