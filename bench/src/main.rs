@@ -247,7 +247,8 @@ fn render(
          link without charges, against paylink and against `static-baseline` (axum answering \
          the same bytes from memory), alternately, twice each; medians.\n\
          - Lists: {charges} charges seeded on one link by SQL in one transaction, then \
-         `wrk -t2 -c8 -d{list}s --latency` on the last page against the first, in each order \
+         `wrk -t2 -c8 -d{list}s --latency`, after an unmeasured second of the same load, on \
+         the last page against the first, in each order \
          and inside a `from`/`to` window that cuts the middle, for the link's charges and the \
          account's. Each query's `total`, page size and first and last `created_at` were \
          checked before it was loaded.\n\
