@@ -1,0 +1,159 @@
+//! A link with a million charges, written straight into the database in one
+//! transaction while no server runs: through the API it would take longer
+//! than the whole benchmark. The rows are what paylink itself writes: a used
+//! token per charge, dense per-link and per-account sequence numbers, times
+//! one millisecond apart, and counters that agree with them.
+
+use crate::Result;
+use sqlx::Connection;
+use std::time::{Duration, Instant};
+
+/// Which SQL dialect a database speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// Microseconds between two seeded charges.
+pub const CHARGE_SPACING_MICROS: i64 = 1000;
+
+/// What was seeded: the link, and when its charges were made.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub link_id: String,
+    pub charges: u64,
+    /// `created_at` of the first charge, on a whole second; the charge at
+    /// chronological index `i` was made `i` milliseconds later.
+    pub first_at: i64,
+    pub took: Duration,
+}
+
+impl Seeded {
+    /// `created_at` of the charge at chronological index `i` (0-based).
+    pub fn created_at(&self, index: u64) -> i64 {
+        self.first_at + index as i64 * CHARGE_SPACING_MICROS
+    }
+}
+
+/// The fields of the seeded link and its charges.
+pub const LINK_TITLE: &str = "Bench list";
+pub const LINK_DESCRIPTION: &str = "A link with many charges";
+const AMOUNT: i64 = 100_000;
+
+/// An SQL string literal: the values are the harness's own, but the card
+/// JSON came from the server, so quote it properly anyway.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Seeds `charges` charges on a new multiple-use link of `account_id`, the
+/// last one a minute before `now` (microseconds), each carrying `card_json`
+/// (a card as paylink stores it, copied from a token made through the API).
+pub async fn seed(
+    dialect: Dialect,
+    database_url: &str,
+    account_id: &str,
+    card_json: &str,
+    charges: u64,
+    now: i64,
+) -> Result<Seeded> {
+    const SECOND: i64 = 1_000_000;
+    let span = charges as i64 * CHARGE_SPACING_MICROS;
+    let first_at = (now - span - 60 * SECOND).div_euclid(SECOND) * SECOND;
+    let last_at = first_at + (charges as i64 - 1) * CHARGE_SPACING_MICROS;
+    let link_id = "link_test_seed000000000000001".to_owned();
+    // Ids count up, so every unique index grows at its right edge.
+    let (series, pad) = match dialect {
+        Dialect::Sqlite => (
+            format!(
+                "WITH RECURSIVE series(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM series WHERE i < {charges}) "
+            ),
+            "printf('%015d', i)",
+        ),
+        Dialect::Postgres => (String::new(), "lpad(i::text, 15, '0')"),
+    };
+    let from = match dialect {
+        Dialect::Sqlite => "FROM series".to_owned(),
+        Dialect::Postgres => {
+            format!("FROM generate_series(1::bigint, {charges}::bigint) AS series(i)")
+        }
+    };
+    let (account, link, card) = (literal(account_id), literal(&link_id), literal(card_json));
+    let description = literal(&format!("{LINK_TITLE}\n\n{LINK_DESCRIPTION}"));
+    let script = format!(
+        "BEGIN;
+         INSERT INTO links (id, account_id, livemode, amount, currency, title, description, \
+             multiple, charge_count, created_at) \
+         VALUES ({link}, {account}, FALSE, {AMOUNT}, 'THB', {title}, {link_description}, TRUE, \
+             {charges}, {link_at});
+         {series}INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
+         SELECT 'tokn_test_seed' || {pad}, {account}, FALSE, {card}, NULL, TRUE, \
+             {first_at} + (i - 1) * {CHARGE_SPACING_MICROS} {from};
+         {series}INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
+             token_id, amount, currency, description, failure_code, card, ip, created_at) \
+         SELECT 'chrg_test_seed' || {pad}, {account}, FALSE, i, {link}, i, \
+             'tokn_test_seed' || {pad}, {AMOUNT}, 'THB', {description}, NULL, {card}, NULL, \
+             {first_at} + (i - 1) * {CHARGE_SPACING_MICROS} {from};
+         UPDATE charge_counters SET last_seq = {charges}, last_at = {last_at} \
+         WHERE account_id = {account} AND livemode = FALSE;
+         COMMIT;",
+        title = literal(LINK_TITLE),
+        link_description = literal(LINK_DESCRIPTION),
+        link_at = first_at - SECOND,
+    );
+    let started = Instant::now();
+    match dialect {
+        Dialect::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(database_url).await?;
+            // Seeding only: the rows are consistent by construction, and a
+            // crash mid-seed just means rerunning. The server reopens the
+            // file in WAL mode with its own settings.
+            sqlx::raw_sql(
+                "PRAGMA foreign_keys = OFF; PRAGMA journal_mode = MEMORY; \
+                 PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576;",
+            )
+            .execute(&mut conn)
+            .await?;
+            sqlx::raw_sql(&script).execute(&mut conn).await?;
+            conn.close().await?;
+        }
+        Dialect::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(database_url).await?;
+            sqlx::raw_sql(&script).execute(&mut conn).await?;
+            // What autovacuum would soon do on a live database: planner
+            // statistics and a visibility map, measured before the load
+            // rather than racing it.
+            sqlx::raw_sql("VACUUM (ANALYZE) links, tokens, charges")
+                .execute(&mut conn)
+                .await?;
+            conn.close().await?;
+        }
+    }
+    Ok(Seeded {
+        link_id,
+        charges,
+        first_at,
+        took: started.elapsed(),
+    })
+}
+
+/// The card JSON of a token, as the server stored it.
+pub async fn stored_card(database_url: &str, token_id: &str) -> Result<String> {
+    let mut conn = sqlx::SqliteConnection::connect(database_url).await?;
+    let card: String = sqlx::query_scalar("SELECT card FROM tokens WHERE id = $1")
+        .bind(token_id)
+        .fetch_one(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(card)
+}
