@@ -41,6 +41,11 @@ impl PostgresStore {
     /// PostgreSQL's two-argument maximum.
     const GREATEST: &'static str = "GREATEST";
 
+    /// Nothing to wait for: a single statement takes its own row locks.
+    async fn exclusive(&self) -> RowLocks {
+        RowLocks
+    }
+
     /// A write transaction; the statements inside take the row locks.
     async fn write(
         &self,

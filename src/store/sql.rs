@@ -55,7 +55,8 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
 
 /// Implements `Store` for `$store` over the sqlx database `$db`. The store
 /// type provides `write()` (a guard to hold for the transaction's life, and
-/// the transaction), `GREATEST` (the SQL name of the two-argument maximum)
+/// the transaction), `exclusive()` (the guard alone, for one statement that
+/// commits by itself), `GREATEST` (the SQL name of the two-argument maximum)
 /// and `change_token()`; everything else is the same SQL on every database.
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
@@ -365,7 +366,8 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_link(&self, link: &Link) -> StoreResult<()> {
-                let (_write_lock, mut tx) = self.write().await?;
+                // One statement commits by itself; it still queues with the writers.
+                let _write_lock = self.exclusive().await;
                 sqlx::query(
                     "INSERT INTO links (id, account_id, livemode, amount, currency, title, description, \
                      multiple, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -379,9 +381,8 @@ macro_rules! impl_sql_store {
                 .bind(&link.description)
                 .bind(link.multiple)
                 .bind(link.created_at)
-                .execute(&mut *tx)
+                .execute(&self.pool)
                 .await?;
-                tx.commit().await?;
                 Ok(())
             }
 
@@ -452,7 +453,8 @@ macro_rules! impl_sql_store {
                 id: &str,
                 now: Micros,
             ) -> StoreResult<Option<Link>> {
-                let (_write_lock, mut tx) = self.write().await?;
+                // One statement commits by itself; it still queues with the writers.
+                let _write_lock = self.exclusive().await;
                 // Deleting twice keeps the first time: the update only sets it once.
                 let row = sqlx::query(&format!(
                     "UPDATE links SET deleted_at = COALESCE(deleted_at, $4) \
@@ -462,15 +464,15 @@ macro_rules! impl_sql_store {
                 .bind(account_id)
                 .bind(mode.is_live())
                 .bind(now)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&self.pool)
                 .await?;
-                tx.commit().await?;
                 row.as_ref().map(Self::link_from_row).transpose()
             }
 
             async fn insert_token(&self, token: &Token) -> StoreResult<()> {
                 let card = serde_json::to_string(&token.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
-                let (_write_lock, mut tx) = self.write().await?;
+                // One statement commits by itself; it still queues with the writers.
+                let _write_lock = self.exclusive().await;
                 sqlx::query(
                     "INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -482,9 +484,8 @@ macro_rules! impl_sql_store {
                 .bind($crate::store::sql::outcome_code(token.outcome))
                 .bind(token.used)
                 .bind(token.created_at)
-                .execute(&mut *tx)
+                .execute(&self.pool)
                 .await?;
-                tx.commit().await?;
                 Ok(())
             }
 

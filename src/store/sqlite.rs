@@ -114,14 +114,19 @@ impl SqliteStore {
     /// SQLite's two-argument maximum.
     const GREATEST: &'static str = "MAX";
 
+    /// This process's turn to write.
+    async fn exclusive(&self) -> WriteGuard {
+        WriteGuard {
+            _writer: self.writer.clone().lock_owned().await,
+            writes: self.writes.clone(),
+        }
+    }
+
     /// A write transaction that holds SQLite's write lock from its start.
     async fn write(
         &self,
     ) -> super::StoreResult<(WriteGuard, sqlx::Transaction<'static, sqlx::Sqlite>)> {
-        let guard = WriteGuard {
-            _writer: self.writer.clone().lock_owned().await,
-            writes: self.writes.clone(),
-        };
+        let guard = self.exclusive().await;
         Ok((guard, self.pool.begin_with("BEGIN IMMEDIATE").await?))
     }
 }
