@@ -41,6 +41,15 @@ impl PostgresStore {
     /// PostgreSQL's two-argument maximum.
     const GREATEST: &'static str = "GREATEST";
 
+    /// Pays in steps: each statement's row locks order concurrent payers.
+    async fn pay(
+        &self,
+        payment: &super::Payment,
+    ) -> super::StoreResult<Result<crate::domain::charge::Charge, crate::domain::charge::PayRefusal>>
+    {
+        self.pay_in_steps(payment).await
+    }
+
     /// Nothing to wait for: a single statement takes its own row locks.
     async fn exclusive(&self) -> RowLocks {
         RowLocks

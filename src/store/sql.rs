@@ -56,7 +56,8 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
 /// Implements `Store` for `$store` over the sqlx database `$db`. The store
 /// type provides `write()` (a guard to hold for the transaction's life, and
 /// the transaction), `exclusive()` (the guard alone, for one statement that
-/// commits by itself), `GREATEST` (the SQL name of the two-argument maximum)
+/// commits by itself), `pay()` (paying a link: `pay_in_steps()` or a way of
+/// the database's own), `GREATEST` (the SQL name of the two-argument maximum)
 /// and `change_token()`; everything else is the same SQL on every database.
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
@@ -215,6 +216,102 @@ macro_rules! impl_sql_store {
                 })
             }
 
+
+            /// Pays in four statements, each of which takes what it checks, so
+            /// a refusal costs nothing but a rollback; why it was refused is
+            /// worked out afterwards, outside the write lock.
+            #[allow(dead_code, reason = "a store may pay its own way")]
+            async fn pay_in_steps(&self, payment: &Payment) -> StoreResult<Result<Charge, PayRefusal>> {
+                let (write_lock, mut tx) = self.write().await?;
+                let scope = "(SELECT account_id FROM links WHERE id = $2) \
+                     AND livemode = (SELECT livemode FROM links WHERE id = $2)";
+                let token = sqlx::query(&format!(
+                    "UPDATE tokens SET used = TRUE \
+                     WHERE id = $1 AND used = FALSE AND account_id = {scope} \
+                     RETURNING card, outcome"
+                ))
+                .bind(&payment.token_id)
+                .bind(&payment.link_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(token) = token else {
+                    return Ok(Err(self.refuse(tx, write_lock, payment).await?));
+                };
+                let card: String = token.try_get("card")?;
+                let card = $crate::store::sql::card_from_json(&card)?;
+                let outcome = $crate::store::sql::outcome_from_code(token.try_get("outcome")?)?;
+                let status = ChargeStatus::from_outcome(outcome);
+                // The counter row orders all charges of the account and mode: the
+                // time never goes backwards, so sequence order is time order.
+                let counter_sql = format!(
+                    "UPDATE charge_counters SET last_seq = last_seq + 1, last_at = {}(last_at, $1) \
+                     WHERE account_id = {scope} RETURNING last_seq, last_at",
+                    <$store>::GREATEST
+                );
+                let counter = sqlx::query(&counter_sql)
+                    .bind(payment.now)
+                    .bind(&payment.link_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let account_seq: i64 = counter.try_get("last_seq")?;
+                let created_at: i64 = counter.try_get("last_at")?;
+                // Exactly once: only an unused, undeleted link is updated, and
+                // on PostgreSQL a concurrent payer's update is waited for and
+                // this condition checked again after it commits.
+                let claimed_link = sqlx::query(&format!(
+                    "UPDATE links SET charge_count = charge_count + 1, \
+                     used_at = CASE WHEN $2 AND NOT multiple THEN $3 ELSE used_at END \
+                     WHERE id = $1 AND used_at IS NULL AND deleted_at IS NULL \
+                     RETURNING {LINK_COLUMNS}, charge_count"
+                ))
+                .bind(&payment.link_id)
+                .bind(status.paid())
+                .bind(created_at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(claimed_link) = claimed_link else {
+                    return Ok(Err(self.refuse(tx, write_lock, payment).await?));
+                };
+                let link = Self::link_from_row(&claimed_link)?;
+                let link_seq: i64 = claimed_link.try_get("charge_count")?;
+                let charge = Charge {
+                    id: payment.charge_id.clone(),
+                    account_id: link.account_id.clone(),
+                    mode: link.mode,
+                    link_id: link.id.clone(),
+                    amount: link.amount,
+                    currency: link.currency,
+                    description: describe(&link.title, &link.description),
+                    status,
+                    card,
+                    ip: payment.ip.clone(),
+                    created_at,
+                };
+                let card = serde_json::to_string(&charge.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
+                sqlx::query(
+                    "INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
+                     token_id, amount, currency, description, failure_code, card, ip, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                )
+                .bind(&charge.id)
+                .bind(&charge.account_id)
+                .bind(charge.mode.is_live())
+                .bind(account_seq)
+                .bind(&charge.link_id)
+                .bind(link_seq)
+                .bind(&payment.token_id)
+                .bind(charge.amount)
+                .bind(charge.currency.code())
+                .bind(&charge.description)
+                .bind(charge.status.failure().map(FailureCode::code))
+                .bind(card)
+                .bind(&charge.ip)
+                .bind(charge.created_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Ok(charge))
+            }
 
             /// Rolls a refused payment back, then works out why it was refused.
             /// The rollback comes before the write guard is let go: a dropped
@@ -503,98 +600,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn pay_link(&self, payment: &Payment) -> StoreResult<Result<Charge, PayRefusal>> {
-                // Four statements, each of which takes what it checks, so a
-                // refusal costs nothing but a rollback; why it was refused is
-                // worked out afterwards, outside the write lock.
-                let (write_lock, mut tx) = self.write().await?;
-                let scope = "(SELECT account_id FROM links WHERE id = $2) \
-                     AND livemode = (SELECT livemode FROM links WHERE id = $2)";
-                let token = sqlx::query(&format!(
-                    "UPDATE tokens SET used = TRUE \
-                     WHERE id = $1 AND used = FALSE AND account_id = {scope} \
-                     RETURNING card, outcome"
-                ))
-                .bind(&payment.token_id)
-                .bind(&payment.link_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(token) = token else {
-                    return Ok(Err(self.refuse(tx, write_lock, payment).await?));
-                };
-                let card: String = token.try_get("card")?;
-                let card = $crate::store::sql::card_from_json(&card)?;
-                let outcome = $crate::store::sql::outcome_from_code(token.try_get("outcome")?)?;
-                let status = ChargeStatus::from_outcome(outcome);
-                // The counter row orders all charges of the account and mode: the
-                // time never goes backwards, so sequence order is time order.
-                let counter_sql = format!(
-                    "UPDATE charge_counters SET last_seq = last_seq + 1, last_at = {}(last_at, $1) \
-                     WHERE account_id = {scope} RETURNING last_seq, last_at",
-                    <$store>::GREATEST
-                );
-                let counter = sqlx::query(&counter_sql)
-                    .bind(payment.now)
-                    .bind(&payment.link_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let account_seq: i64 = counter.try_get("last_seq")?;
-                let created_at: i64 = counter.try_get("last_at")?;
-                // Exactly once: only an unused, undeleted link is updated, and
-                // on PostgreSQL a concurrent payer's update is waited for and
-                // this condition checked again after it commits.
-                let claimed_link = sqlx::query(&format!(
-                    "UPDATE links SET charge_count = charge_count + 1, \
-                     used_at = CASE WHEN $2 AND NOT multiple THEN $3 ELSE used_at END \
-                     WHERE id = $1 AND used_at IS NULL AND deleted_at IS NULL \
-                     RETURNING {LINK_COLUMNS}, charge_count"
-                ))
-                .bind(&payment.link_id)
-                .bind(status.paid())
-                .bind(created_at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(claimed_link) = claimed_link else {
-                    return Ok(Err(self.refuse(tx, write_lock, payment).await?));
-                };
-                let link = Self::link_from_row(&claimed_link)?;
-                let link_seq: i64 = claimed_link.try_get("charge_count")?;
-                let charge = Charge {
-                    id: payment.charge_id.clone(),
-                    account_id: link.account_id.clone(),
-                    mode: link.mode,
-                    link_id: link.id.clone(),
-                    amount: link.amount,
-                    currency: link.currency,
-                    description: describe(&link.title, &link.description),
-                    status,
-                    card,
-                    ip: payment.ip.clone(),
-                    created_at,
-                };
-                let card = serde_json::to_string(&charge.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
-                sqlx::query(
-                    "INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
-                     token_id, amount, currency, description, failure_code, card, ip, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                )
-                .bind(&charge.id)
-                .bind(&charge.account_id)
-                .bind(charge.mode.is_live())
-                .bind(account_seq)
-                .bind(&charge.link_id)
-                .bind(link_seq)
-                .bind(&payment.token_id)
-                .bind(charge.amount)
-                .bind(charge.currency.code())
-                .bind(&charge.description)
-                .bind(charge.status.failure().map(FailureCode::code))
-                .bind(card)
-                .bind(&charge.ip)
-                .bind(charge.created_at)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(Ok(charge))
+                self.pay(payment).await
             }
 
             async fn charge(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Charge>> {
