@@ -1,60 +1,37 @@
 //! `/links`: create, list, retrieve, delete, and a link's charges.
 
 use super::cache::LinkKey;
-use super::charges::{charges_list, created_key};
 use super::error::{ApiError, Result};
+use super::objects::{LinkObject, ListObject, charges_list};
 use super::params::Params;
 use super::version::{RequestedVersion, Version};
-use super::{AppState, IdPath, json_bytes, json_response, list_json};
+use super::{AppState, IdPath, json_bytes, json_response};
 use crate::api::auth::SecretKey;
 use crate::domain::charge::Charge;
-use crate::domain::id::{new_id, payment_code};
+use crate::domain::id::new_id;
 use crate::domain::link::{Link, NewLink};
-use crate::domain::list::{ListWindow, Micros, Page, format_time, now};
+use crate::domain::list::{ListWindow, Micros, Page, now};
 use crate::domain::{Kind, ObjectId};
 use crate::store::Principal;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::{Value, json};
 
-/// The link object, embedding its first page of charges.
-pub fn link_json(state: &AppState, link: &Link, charges: &Page<Charge>, version: Version) -> Value {
-    let location = format!("/links/{}", link.id);
-    let currency = match version {
-        Version::Current => link.currency.code(),
-        Version::Legacy => link.currency.code_lower(),
-    };
-    let mut body = json!({
-        "object": "link",
-        "id": link.id,
-        "livemode": link.mode.is_live(),
-        "location": location,
-        "amount": link.amount,
-        "currency": currency,
-        "used": link.used(),
-        "multiple": link.multiple,
-        "title": link.title,
-        "description": link.description,
-        "charges": charges_list(charges, &format!("{location}/charges"), version),
-        "payment_uri": format!("{}/pay/{}", state.public_url, payment_code(&link.id)),
-        "deleted": link.deleted(),
-    });
-    if version == Version::Current {
-        body["deleted_at"] = json!(link.deleted_at.map(format_time));
-        body["used_at"] = json!(link.used_at.map(format_time));
-    }
-    body[created_key(version)] = json!(format_time(link.created_at));
-    body
-}
-
-/// The link with its embedded first page of charges, as of `at`.
-async fn render(state: &AppState, link: &Link, version: Version, at: Micros) -> Result<Value> {
-    let charges = state
+/// The link's first page of charges, as embedded in the link object.
+async fn first_charges(state: &AppState, link: &Link, at: Micros) -> Result<Page<Charge>> {
+    Ok(state
         .store
         .link_charges(&link.id, &ListWindow::first_page(at))
-        .await?;
-    Ok(link_json(state, link, &charges, version))
+        .await?)
+}
+
+/// The link object as JSON, as of `at`.
+async fn render(state: &AppState, link: &Link, version: Version, at: Micros) -> Result<Bytes> {
+    let charges = first_charges(state, link, at).await?;
+    let object = LinkObject::new(&state.public_url, link, &charges, version, at);
+    Ok(serde_json::to_vec(&object)
+        .map_err(ApiError::internal)?
+        .into())
 }
 
 /// A well-formed link id that the principal can see.
@@ -107,11 +84,12 @@ pub async fn create(
         total: 0,
         window: ListWindow::first_page(created_at),
     };
-    Ok(json_response(&link_json(
-        &state,
+    Ok(json_response(&LinkObject::new(
+        &state.public_url,
         &link,
         &no_charges,
         version,
+        created_at,
     )))
 }
 
@@ -122,20 +100,27 @@ pub async fn list(
     params: Params,
 ) -> Result<Response> {
     let version = version.resolve()?;
-    let window = params.window(now())?;
+    let at = now();
+    let window = params.window(at)?;
     let page = state
         .store
         .links_page(&principal.account_id, principal.mode, &window)
         .await?;
-    let mut data = Vec::with_capacity(page.data.len());
+    let mut charges = Vec::with_capacity(page.data.len());
     for link in &page.data {
-        data.push(render(&state, link, version, now()).await?);
+        charges.push(first_charges(&state, link, at).await?);
     }
-    Ok(json_response(&list_json(
+    let data = page
+        .data
+        .iter()
+        .zip(&charges)
+        .map(|(link, charges)| LinkObject::new(&state.public_url, link, charges, version, at))
+        .collect();
+    Ok(json_response(&ListObject::new(
         data,
         page.total,
         &page.window,
-        "/links",
+        "/links".into(),
     )))
 }
 
@@ -163,8 +148,7 @@ pub async fn retrieve(
     }
     let link = visible_link(&state, &principal, &raw).await?;
     let version = version.resolve()?;
-    let body = render(&state, &link, version, at).await?;
-    let bytes = Bytes::from(serde_json::to_vec(&body).map_err(ApiError::internal)?);
+    let bytes = render(&state, &link, version, at).await?;
     state.cache.keep_link(token, key(version), bytes.clone());
     Ok(json_bytes(bytes))
 }
@@ -182,9 +166,7 @@ pub async fn delete(
         .delete_link(&principal.account_id, principal.mode, &link.id, now())
         .await?
         .ok_or_else(|| ApiError::not_found("link", link.id.clone()))?;
-    Ok(json_response(
-        &render(&state, &deleted, version, now()).await?,
-    ))
+    Ok(json_bytes(render(&state, &deleted, version, now()).await?))
 }
 
 pub async fn charges(
@@ -196,8 +178,9 @@ pub async fn charges(
 ) -> Result<Response> {
     let link = visible_link(&state, &principal, &raw).await?;
     let version = version.resolve()?;
-    let window = params.window(now())?;
+    let at = now();
+    let window = params.window(at)?;
     let page = state.store.link_charges(&link.id, &window).await?;
     let location = format!("/links/{}/charges", link.id);
-    Ok(json_response(&charges_list(&page, &location, version)))
+    Ok(json_response(&charges_list(&page, location, version, at)))
 }

@@ -5,12 +5,11 @@ pub mod cache;
 pub mod charges;
 pub mod error;
 pub mod links;
+pub mod objects;
 pub mod params;
 pub mod tokens;
 pub mod version;
 
-use crate::domain::ListWindow;
-use crate::domain::list::format_time;
 use crate::store::Store;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -20,7 +19,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use error::ApiError;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use tower_http::cors::{Any, CorsLayer};
 
@@ -76,21 +75,6 @@ pub fn json_bytes(bytes: axum::body::Bytes) -> Response {
         bytes,
     )
         .into_response()
-}
-
-/// The list object around a page of rendered records.
-pub fn list_json(data: Vec<Value>, total: u64, window: &ListWindow, location: &str) -> Value {
-    json!({
-        "object": "list",
-        "data": data,
-        "limit": window.limit,
-        "offset": window.offset,
-        "total": total,
-        "order": window.order.as_str(),
-        "location": location,
-        "from": format_time(window.from),
-        "to": format_time(window.to),
-    })
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -1,34 +1,18 @@
 //! `POST /tokens` (public key) and `GET /tokens/{id}` (either key).
 
-use super::charges::{card_json, created_key};
 use super::error::{ApiError, Result};
+use super::objects::TokenObject;
 use super::params::Params;
-use super::version::{RequestedVersion, Version};
+use super::version::RequestedVersion;
 use super::{AppState, IdPath, json_response};
 use crate::api::auth::{AnyKey, PublicKey};
 use crate::domain::card::{CardInput, validate};
 use crate::domain::charge::{StoredCard, Token};
 use crate::domain::id::new_id;
-use crate::domain::list::{format_time, now};
+use crate::domain::list::now;
 use crate::domain::{Kind, Mode, ObjectId};
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::{Value, json};
-
-/// The token object.
-pub fn token_json(token: &Token, version: Version) -> Value {
-    let mut body = json!({
-        "object": "token",
-        "id": token.id,
-        "livemode": token.mode.is_live(),
-        "location": format!("/tokens/{}", token.id),
-        "used": token.used,
-        "charge_status": "unknown",
-        "card": card_json(&token.card, token.mode, version),
-    });
-    body[created_key(version)] = json!(format_time(token.created_at));
-    body
-}
 
 /// Validates card fields and stores a token for them. `card` holds the
 /// fields without brackets: `name`, `number`, `expiration_month`, ...
@@ -92,7 +76,7 @@ pub async fn create(
     let version = version.resolve()?;
     let card = params.object("card", ApiError::InvalidCard)?;
     let token = tokenize(&state, &principal.account_id, principal.mode, &card).await?;
-    Ok(json_response(&token_json(&token, version)))
+    Ok(json_response(&TokenObject::new(&token, version)))
 }
 
 pub async fn retrieve(
@@ -108,5 +92,5 @@ pub async fn retrieve(
         .token(&principal.account_id, principal.mode, id.as_str())
         .await?
         .ok_or_else(not_found)?;
-    Ok(json_response(&token_json(&token, version.resolve()?)))
+    Ok(json_response(&TokenObject::new(&token, version.resolve()?)))
 }
