@@ -406,6 +406,40 @@ async fn made_charge(state: &AppState, link: &Link, id: &str) -> Result<Option<C
         .filter(|charge| charge.link_id == link.id))
 }
 
+/// A script paying with a card token (no form): the token's id names the
+/// mode, so the link's id is known without reading it, and the payment
+/// itself checks everything else. `None` when the request is not of that
+/// kind or the payment was refused: the full path then answers, reading
+/// the link to say why.
+async fn pay_with_token_at_once(
+    state: &AppState,
+    pages: &Pages<'_>,
+    params: &Params,
+    ip: &Option<String>,
+) -> Option<Response> {
+    if params.text("form_token", ApiError::BadRequest).ok()?.is_some() {
+        return None;
+    }
+    let raw = params.text("token", ApiError::InvalidCard).ok()??;
+    let token = ObjectId::parse(Kind::Token, &raw)?;
+    if token.mode() == Mode::Live && !state.config.live_payments {
+        return None;
+    }
+    let [test_id, live_id] = link_ids_for_code(pages.code)?;
+    let payment = Payment {
+        charge_id: new_id(Kind::Charge, token.mode()),
+        link_id: if token.mode() == Mode::Test { test_id } else { live_id },
+        token_id: raw,
+        ip: ip.clone(),
+        now: now(),
+    };
+    match state.store.pay_link(&payment).await {
+        Ok(Ok(charge)) => Some(pages.see_outcome(&charge.id)),
+        Ok(Err(_)) => None,
+        Err(e) => Some(pages.failure(None, e.into())),
+    }
+}
+
 /// `POST /pay/{code}`: pays with the form's card, or with a `token`, and
 /// redirects to the outcome.
 async fn pay(
@@ -420,6 +454,10 @@ async fn pay(
         code: &code,
         lang,
     };
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    if let Some(paid) = pay_with_token_at_once(&state, &pages, &params, &ip).await {
+        return paid;
+    }
     let link = match link_for_code(&state, &code).await {
         Ok(Some(link)) => link,
         Ok(None) => return pages.not_available(),
@@ -494,7 +532,7 @@ async fn pay(
             .unwrap_or_else(|| new_id(Kind::Charge, link.mode)),
         link_id: link.id.clone(),
         token_id: token,
-        ip: peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string()),
+        ip,
         now: now(),
     };
     let outcome = state.store.pay_link(&payment).await;
