@@ -417,7 +417,11 @@ async fn pay_with_token_at_once(
     params: &Params,
     ip: &Option<String>,
 ) -> Option<Response> {
-    if params.text("form_token", ApiError::BadRequest).ok()?.is_some() {
+    if params
+        .text("form_token", ApiError::BadRequest)
+        .ok()?
+        .is_some()
+    {
         return None;
     }
     let raw = params.text("token", ApiError::InvalidCard).ok()??;
@@ -428,7 +432,11 @@ async fn pay_with_token_at_once(
     let [test_id, live_id] = link_ids_for_code(pages.code)?;
     let payment = Payment {
         charge_id: new_id(Kind::Charge, token.mode()),
-        link_id: if token.mode() == Mode::Test { test_id } else { live_id },
+        link_id: if token.mode() == Mode::Test {
+            test_id
+        } else {
+            live_id
+        },
         token_id: raw,
         ip: ip.clone(),
         now: now(),

@@ -6,14 +6,12 @@
 //! PostgreSQL re-checks after waiting for a concurrent payer's commit.
 
 use super::PoolSettings;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, Postgres};
 use std::str::FromStr;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// What a PostgreSQL write holds besides its transaction: nothing, since
-/// its statements' row locks order concurrent writers, across processes too.
-pub struct RowLocks;
 
 /// The PostgreSQL store.
 #[derive(Clone)]
@@ -50,16 +48,16 @@ impl PostgresStore {
         self.pay_in_steps(payment).await
     }
 
-    /// Nothing to wait for: a single statement takes its own row locks.
-    async fn exclusive(&self) -> RowLocks {
-        RowLocks
+    /// A connection for a write; its statements take the row locks that
+    /// order concurrent writers, across processes too.
+    async fn writer(&self) -> super::StoreResult<PoolConnection<Postgres>> {
+        Ok(self.pool.acquire().await?)
     }
 
-    /// A write transaction; the statements inside take the row locks.
-    async fn write(
-        &self,
-    ) -> super::StoreResult<(RowLocks, sqlx::Transaction<'static, sqlx::Postgres>)> {
-        Ok((RowLocks, self.pool.begin().await?))
+    async fn begin(
+        writer: &mut PoolConnection<Postgres>,
+    ) -> super::StoreResult<sqlx::Transaction<'_, Postgres>> {
+        Ok(writer.begin().await?)
     }
 
     /// Other processes commit without telling this one, and PostgreSQL

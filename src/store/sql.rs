@@ -54,10 +54,9 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
 }
 
 /// Implements `Store` for `$store` over the sqlx database `$db`. The store
-/// type provides `write()` (a guard to hold for the transaction's life, and
-/// the transaction), `exclusive()` (the guard alone, for one statement that
-/// commits by itself), `pay()` (paying a link: `pay_in_steps()` or a way of
-/// the database's own), `GREATEST` (the SQL name of the two-argument maximum)
+/// type provides `writer()` (the connection writes go through, held for the
+/// write's whole life), `begin()` (a transaction on it), `pay()` (paying a
+/// link: `pay_in_steps()` or a way of the database's own), `GREATEST` (the SQL name of the two-argument maximum)
 /// and `change_token()`; everything else is the same SQL on every database.
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
@@ -222,7 +221,8 @@ macro_rules! impl_sql_store {
             /// worked out afterwards, outside the write lock.
             #[allow(dead_code, reason = "a store may pay its own way")]
             async fn pay_in_steps(&self, payment: &Payment) -> StoreResult<Result<Charge, PayRefusal>> {
-                let (write_lock, mut tx) = self.write().await?;
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
                 let scope = "(SELECT account_id FROM links WHERE id = $2) \
                      AND livemode = (SELECT livemode FROM links WHERE id = $2)";
                 let token = sqlx::query(&format!(
@@ -235,7 +235,11 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(token) = token else {
-                    return Ok(Err(self.refuse(tx, write_lock, payment).await?));
+                    // Roll back before the writer is let go: a dropped transaction
+                    // would keep SQLite's lock until its connection is next used.
+                    tx.rollback().await?;
+                    drop(writer);
+                    return Ok(Err(self.refusal(payment).await?));
                 };
                 let card: String = token.try_get("card")?;
                 let card = $crate::store::sql::card_from_json(&card)?;
@@ -270,7 +274,11 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(claimed_link) = claimed_link else {
-                    return Ok(Err(self.refuse(tx, write_lock, payment).await?));
+                    // Roll back before the writer is let go: a dropped transaction
+                    // would keep SQLite's lock until its connection is next used.
+                    tx.rollback().await?;
+                    drop(writer);
+                    return Ok(Err(self.refusal(payment).await?));
                 };
                 let link = Self::link_from_row(&claimed_link)?;
                 let link_seq: i64 = claimed_link.try_get("charge_count")?;
@@ -313,20 +321,6 @@ macro_rules! impl_sql_store {
                 Ok(Ok(charge))
             }
 
-            /// Rolls a refused payment back, then works out why it was refused.
-            /// The rollback comes before the write guard is let go: a dropped
-            /// transaction would keep SQLite's lock until its connection is reused.
-            async fn refuse<G>(
-                &self,
-                tx: sqlx::Transaction<'static, $db>,
-                write_lock: G,
-                payment: &Payment,
-            ) -> StoreResult<PayRefusal> {
-                tx.rollback().await?;
-                drop(write_lock);
-                self.refusal(payment).await
-            }
-
             /// Why a payment was refused, read after its transaction rolled
             /// back: the link's state first, then the token's.
             async fn refusal(&self, payment: &Payment) -> StoreResult<PayRefusal> {
@@ -358,7 +352,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_keys(
-                tx: &mut sqlx::Transaction<'static, $db>,
+                tx: &mut sqlx::Transaction<'_, $db>,
                 account_id: &str,
                 keys: &[KeyRecord],
                 now: Micros,
@@ -401,7 +395,8 @@ macro_rules! impl_sql_store {
             }
 
             async fn create_account(&self, id: &str, keys: &[KeyRecord], now: Micros) -> StoreResult<()> {
-                let (_write_lock, mut tx) = self.write().await?;
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
                 sqlx::query("INSERT INTO accounts (id, created_at) VALUES ($1, $2)")
                     .bind(id)
                     .bind(now)
@@ -425,7 +420,8 @@ macro_rules! impl_sql_store {
                 keys: &[KeyRecord],
                 now: Micros,
             ) -> StoreResult<bool> {
-                let (_write_lock, mut tx) = self.write().await?;
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
                 let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1")
                     .bind(account_id)
                     .fetch_optional(&mut *tx)
@@ -463,8 +459,8 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_link(&self, link: &Link) -> StoreResult<()> {
-                // One statement commits by itself; it still queues with the writers.
-                let _write_lock = self.exclusive().await;
+                // One statement commits by itself, on the writer's connection.
+                let mut writer = self.writer().await?;
                 sqlx::query(
                     "INSERT INTO links (id, account_id, livemode, amount, currency, title, description, \
                      multiple, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -478,7 +474,7 @@ macro_rules! impl_sql_store {
                 .bind(&link.description)
                 .bind(link.multiple)
                 .bind(link.created_at)
-                .execute(&self.pool)
+                .execute(&mut *writer)
                 .await?;
                 Ok(())
             }
@@ -550,8 +546,8 @@ macro_rules! impl_sql_store {
                 id: &str,
                 now: Micros,
             ) -> StoreResult<Option<Link>> {
-                // One statement commits by itself; it still queues with the writers.
-                let _write_lock = self.exclusive().await;
+                // One statement commits by itself, on the writer's connection.
+                let mut writer = self.writer().await?;
                 // Deleting twice keeps the first time: the update only sets it once.
                 let row = sqlx::query(&format!(
                     "UPDATE links SET deleted_at = COALESCE(deleted_at, $4) \
@@ -561,15 +557,15 @@ macro_rules! impl_sql_store {
                 .bind(account_id)
                 .bind(mode.is_live())
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *writer)
                 .await?;
                 row.as_ref().map(Self::link_from_row).transpose()
             }
 
             async fn insert_token(&self, token: &Token) -> StoreResult<()> {
                 let card = serde_json::to_string(&token.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
-                // One statement commits by itself; it still queues with the writers.
-                let _write_lock = self.exclusive().await;
+                // One statement commits by itself, on the writer's connection.
+                let mut writer = self.writer().await?;
                 sqlx::query(
                     "INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -581,7 +577,7 @@ macro_rules! impl_sql_store {
                 .bind($crate::store::sql::outcome_code(token.outcome))
                 .bind(token.used)
                 .bind(token.created_at)
-                .execute(&self.pool)
+                .execute(&mut *writer)
                 .await?;
                 Ok(())
             }

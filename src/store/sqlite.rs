@@ -3,15 +3,21 @@
 //! SQLite has one writer at a time. Every write transaction starts with
 //! `BEGIN IMMEDIATE`, so it takes the write lock up front and waits
 //! (`busy_timeout`) instead of failing when a read would upgrade to a write.
-//! Within this process, writers first queue on an async mutex: SQLite's own
-//! busy handler waits by sleeping whole milliseconds, which under many
-//! concurrent payers would leave the database idle most of the time.
+//! Within this process, writers queue for one connection kept for writing:
+//! SQLite's own busy handler waits by sleeping whole milliseconds, which
+//! under many concurrent payers would leave the database idle most of the
+//! time; and the pool's connections are pinged each time they are given
+//! back, a round trip to the connection's thread a write need not pay.
 
 use super::ChangeToken;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
+use sqlx::{Connection, Sqlite};
 use std::fs::File;
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +30,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    writer: Arc<Mutex<()>>,
+    /// The connection writes go through; `None` for an in-memory database,
+    /// whose only connection is the pool's.
+    writer: Arc<Mutex<Option<SqliteConnection>>>,
     /// Write transactions finished by this process.
     writes: Arc<AtomicU64>,
     /// The `-shm` file of a WAL database: its first 96 bytes are the
@@ -32,11 +40,40 @@ pub struct SqliteStore {
     wal_index: Option<Arc<File>>,
 }
 
-/// Held for a write transaction's life: one writer of this process at a
-/// time, and the write is counted when it ends.
+/// This process's one writer, held for a write's whole life; the write is
+/// counted when it ends.
 pub struct WriteGuard {
-    _writer: OwnedMutexGuard<()>,
+    conn: WriterConnection,
     writes: Arc<AtomicU64>,
+}
+
+enum WriterConnection {
+    Kept(OwnedMutexGuard<Option<SqliteConnection>>),
+    /// The pool's connection, taken in this process's turn to write.
+    Pooled {
+        _turn: OwnedMutexGuard<Option<SqliteConnection>>,
+        conn: PoolConnection<Sqlite>,
+    },
+}
+
+impl Deref for WriteGuard {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        match &self.conn {
+            WriterConnection::Kept(guard) => guard.as_ref().expect("a kept writer"),
+            WriterConnection::Pooled { conn, .. } => conn,
+        }
+    }
+}
+
+impl DerefMut for WriteGuard {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match &mut self.conn {
+            WriterConnection::Kept(guard) => guard.as_mut().expect("a kept writer"),
+            WriterConnection::Pooled { conn, .. } => conn,
+        }
+    }
 }
 
 impl Drop for WriteGuard {
@@ -81,9 +118,14 @@ impl SqliteStore {
             .idle_timeout(None)
             .max_lifetime(None)
             .acquire_timeout(settings.acquire_timeout)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
+        let writer = if in_memory {
+            None
+        } else {
+            Some(SqliteConnection::connect_with(&options).await?)
+        };
         let wal_index = if in_memory {
             None
         } else {
@@ -93,7 +135,7 @@ impl SqliteStore {
         };
         Ok(SqliteStore {
             pool,
-            writer: Arc::new(Mutex::new(())),
+            writer: Arc::new(Mutex::new(writer)),
             writes: Arc::new(AtomicU64::new(0)),
             wal_index,
         })
@@ -156,8 +198,7 @@ impl SqliteStore {
                WHERE l.id = $2 AND t.used AND NOT EXISTS (SELECT 1 FROM charges WHERE token_id = $1); \
              COMMIT;"
         );
-        let writer = self.exclusive().await;
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer().await?;
         let rows = sqlx::query(&sql)
             .bind(&payment.token_id)
             .bind(&payment.link_id)
@@ -176,7 +217,6 @@ impl SqliteStore {
             }
         };
         drop(conn);
-        drop(writer);
         let step = |n: i64| {
             rows.iter()
                 .find(|r| r.try_get::<i64, _>("step").ok() == Some(n))
@@ -202,20 +242,26 @@ impl SqliteStore {
         }))
     }
 
-    /// This process's turn to write.
-    async fn exclusive(&self) -> WriteGuard {
-        WriteGuard {
-            _writer: self.writer.clone().lock_owned().await,
+    /// This process's turn to write, on the writer's connection.
+    async fn writer(&self) -> super::StoreResult<WriteGuard> {
+        let guard = self.writer.clone().lock_owned().await;
+        let conn = if guard.is_some() {
+            WriterConnection::Kept(guard)
+        } else {
+            WriterConnection::Pooled {
+                _turn: guard,
+                conn: self.pool.acquire().await?,
+            }
+        };
+        Ok(WriteGuard {
+            conn,
             writes: self.writes.clone(),
-        }
+        })
     }
 
     /// A write transaction that holds SQLite's write lock from its start.
-    async fn write(
-        &self,
-    ) -> super::StoreResult<(WriteGuard, sqlx::Transaction<'static, sqlx::Sqlite>)> {
-        let guard = self.exclusive().await;
-        Ok((guard, self.pool.begin_with("BEGIN IMMEDIATE").await?))
+    async fn begin(writer: &mut WriteGuard) -> super::StoreResult<sqlx::Transaction<'_, Sqlite>> {
+        Ok(writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
