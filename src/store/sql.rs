@@ -29,6 +29,29 @@ pub(super) fn outcome_from_code(code: Option<String>) -> StoreResult<Outcome> {
     }
 }
 
+/// The charge a payment of `link` made, as both ways of paying return it.
+pub(super) fn paid_charge(
+    payment: &super::Payment,
+    link: &crate::domain::link::Link,
+    status: crate::domain::charge::ChargeStatus,
+    card: StoredCard,
+    created_at: crate::domain::Micros,
+) -> crate::domain::charge::Charge {
+    crate::domain::charge::Charge {
+        id: payment.charge_id.clone(),
+        account_id: link.account_id.clone(),
+        mode: link.mode,
+        link_id: link.id.clone(),
+        amount: link.amount,
+        currency: link.currency,
+        description: crate::domain::charge::describe(&link.title, &link.description),
+        status,
+        card,
+        ip: payment.ip.clone(),
+        created_at,
+    }
+}
+
 /// The inclusive range of sequence numbers `[first, last]` to read for one
 /// page, given the window's bounds `[lo, hi]` in the same numbering.
 pub(super) fn page_range(lo: i64, hi: i64, window: &ListWindow) -> Option<(i64, i64)> {
@@ -60,7 +83,7 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
 /// and `change_token()`; everything else is the same SQL on every database.
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
-        use $crate::domain::charge::{Charge, ChargeStatus, PayRefusal, Token, describe};
+        use $crate::domain::charge::{Charge, ChargeStatus, PayRefusal, Token};
         use $crate::domain::card::FailureCode;
         use $crate::domain::link::Link;
         use $crate::domain::money::Currency;
@@ -282,19 +305,7 @@ macro_rules! impl_sql_store {
                 };
                 let link = Self::link_from_row(&claimed_link)?;
                 let link_seq: i64 = claimed_link.try_get("charge_count")?;
-                let charge = Charge {
-                    id: payment.charge_id.clone(),
-                    account_id: link.account_id.clone(),
-                    mode: link.mode,
-                    link_id: link.id.clone(),
-                    amount: link.amount,
-                    currency: link.currency,
-                    description: describe(&link.title, &link.description),
-                    status,
-                    card,
-                    ip: payment.ip.clone(),
-                    created_at,
-                };
+                let charge = $crate::store::sql::paid_charge(payment, &link, status, card, created_at);
                 let card = serde_json::to_string(&charge.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
                 sqlx::query(
                     "INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \

@@ -227,19 +227,13 @@ impl SqliteStore {
         let card: String = token.try_get("card")?;
         let outcome = super::sql::outcome_from_code(token.try_get("outcome")?)?;
         let link = Self::link_from_row(link)?;
-        Ok(Ok(Charge {
-            id: payment.charge_id.clone(),
-            account_id: link.account_id.clone(),
-            mode: link.mode,
-            link_id: link.id.clone(),
-            amount: link.amount,
-            currency: link.currency,
-            description: describe(&link.title, &link.description),
-            status: ChargeStatus::from_outcome(outcome),
-            card: super::sql::card_from_json(&card)?,
-            ip: payment.ip.clone(),
-            created_at: counter.try_get("last_at")?,
-        }))
+        Ok(Ok(super::sql::paid_charge(
+            payment,
+            &link,
+            ChargeStatus::from_outcome(outcome),
+            super::sql::card_from_json(&card)?,
+            counter.try_get("last_at")?,
+        )))
     }
 
     /// This process's turn to write, on the writer's connection.
