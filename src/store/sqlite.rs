@@ -35,9 +35,21 @@ pub struct SqliteStore {
     writer: Arc<Mutex<Option<SqliteConnection>>>,
     /// Write transactions finished by this process.
     writes: Arc<AtomicU64>,
+    /// How commits of other processes show.
+    others: OtherWriters,
+}
+
+/// How this process learns that another one has committed.
+#[derive(Clone)]
+enum OtherWriters {
+    /// An in-memory database: there are none.
+    None,
     /// The `-shm` file of a WAL database: its first 96 bytes are the
     /// WAL-index header, which every commit by any process changes.
-    wal_index: Option<Arc<File>>,
+    WalIndex(Arc<File>),
+    /// No `-shm` file to read (WAL refused, say, on a file system that
+    /// cannot share memory): nothing may be cached.
+    Unseen,
 }
 
 /// This process's one writer, held for a write's whole life; the write is
@@ -126,18 +138,24 @@ impl SqliteStore {
         } else {
             Some(SqliteConnection::connect_with(&options).await?)
         };
-        let wal_index = if in_memory {
-            None
+        let others = if in_memory {
+            OtherWriters::None
         } else {
             let mut shm = filename.into_os_string();
             shm.push("-shm");
-            File::open(shm).ok().map(Arc::new)
+            match File::open(shm) {
+                Ok(file) => OtherWriters::WalIndex(Arc::new(file)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no WAL index to read: reads are not cached");
+                    OtherWriters::Unseen
+                }
+            }
         };
         Ok(SqliteStore {
             pool,
             writer: Arc::new(Mutex::new(writer)),
             writes: Arc::new(AtomicU64::new(0)),
-            wal_index,
+            others,
         })
     }
 
@@ -146,9 +164,13 @@ impl SqliteStore {
     /// in-memory database has no other process.
     fn change_token(&self) -> Option<ChangeToken> {
         let mut shared = [0u8; 96];
-        if let Some(file) = &self.wal_index {
-            use std::os::unix::fs::FileExt;
-            file.read_exact_at(&mut shared, 0).ok()?;
+        match &self.others {
+            OtherWriters::None => {}
+            OtherWriters::WalIndex(file) => {
+                use std::os::unix::fs::FileExt;
+                file.read_exact_at(&mut shared, 0).ok()?;
+            }
+            OtherWriters::Unseen => return None,
         }
         Some(ChangeToken {
             local: self.writes.load(Ordering::SeqCst),
