@@ -22,7 +22,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -60,7 +60,7 @@ pub struct WriteGuard {
 }
 
 enum WriterConnection {
-    Kept(OwnedMutexGuard<Option<SqliteConnection>>),
+    Kept(OwnedMappedMutexGuard<Option<SqliteConnection>, SqliteConnection>),
     /// The pool's connection, taken in this process's turn to write.
     Pooled {
         _turn: OwnedMutexGuard<Option<SqliteConnection>>,
@@ -73,7 +73,7 @@ impl Deref for WriteGuard {
 
     fn deref(&self) -> &SqliteConnection {
         match &self.conn {
-            WriterConnection::Kept(guard) => guard.as_ref().expect("a kept writer"),
+            WriterConnection::Kept(conn) => conn,
             WriterConnection::Pooled { conn, .. } => conn,
         }
     }
@@ -82,7 +82,7 @@ impl Deref for WriteGuard {
 impl DerefMut for WriteGuard {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         match &mut self.conn {
-            WriterConnection::Kept(guard) => guard.as_mut().expect("a kept writer"),
+            WriterConnection::Kept(conn) => conn,
             WriterConnection::Pooled { conn, .. } => conn,
         }
     }
@@ -261,13 +261,12 @@ impl SqliteStore {
     /// This process's turn to write, on the writer's connection.
     async fn writer(&self) -> super::StoreResult<WriteGuard> {
         let guard = self.writer.clone().lock_owned().await;
-        let conn = if guard.is_some() {
-            WriterConnection::Kept(guard)
-        } else {
-            WriterConnection::Pooled {
-                _turn: guard,
+        let conn = match OwnedMutexGuard::try_map(guard, Option::as_mut) {
+            Ok(kept) => WriterConnection::Kept(kept),
+            Err(turn) => WriterConnection::Pooled {
+                _turn: turn,
                 conn: self.pool.acquire().await?,
-            }
+            },
         };
         Ok(WriteGuard {
             conn,
