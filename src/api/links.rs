@@ -106,10 +106,11 @@ pub async fn list(
         .store
         .links_page(&principal.account_id, principal.mode, &window)
         .await?;
-    let mut charges = Vec::with_capacity(page.data.len());
-    for link in &page.data {
-        charges.push(first_charges(&state, link, at).await?);
-    }
+    let ids: Vec<&str> = page.data.iter().map(|link| link.id.as_str()).collect();
+    let charges = state
+        .store
+        .links_charges(&ids, &ListWindow::first_page(at))
+        .await?;
     let data = page
         .data
         .iter()

@@ -185,6 +185,13 @@ pub trait Store: Send + Sync + 'static {
     /// Any account's charge, for the payment page's outcome.
     async fn charge_by_id(&self, id: &str) -> StoreResult<Option<Charge>>;
     async fn link_charges(&self, link_id: &str, window: &ListWindow) -> StoreResult<Page<Charge>>;
+    /// One page of charges for each link, in the same window, read over
+    /// one connection (a page of links embeds each link's charges).
+    async fn links_charges(
+        &self,
+        link_ids: &[&str],
+        window: &ListWindow,
+    ) -> StoreResult<Vec<Page<Charge>>>;
     async fn account_charges(
         &self,
         account_id: &str,

@@ -633,6 +633,22 @@ macro_rules! impl_sql_store {
                 row.as_ref().map(Self::charge_from_row).transpose()
             }
 
+            async fn links_charges(
+                &self,
+                link_ids: &[&str],
+                window: &ListWindow,
+            ) -> StoreResult<Vec<Page<Charge>>> {
+                let mut conn = self.pool.acquire().await?;
+                let mut pages = Vec::with_capacity(link_ids.len());
+                for link_id in link_ids {
+                    pages.push(
+                        Self::charges_by_seq(&mut conn, "link_id = $1", "link_seq", &[link_id], None, window)
+                            .await?,
+                    );
+                }
+                Ok(pages)
+            }
+
             async fn link_charges(&self, link_id: &str, window: &ListWindow) -> StoreResult<Page<Charge>> {
                 let mut conn = self.pool.acquire().await?;
                 Self::charges_by_seq(
