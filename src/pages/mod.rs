@@ -312,6 +312,17 @@ async fn link_for_code(state: &AppState, code: &str) -> Result<Option<Link>, Api
     Ok(None)
 }
 
+impl Pages<'_> {
+    /// The link behind this page's code, or the page that says why there is none.
+    async fn link(&self) -> Result<Link, Response> {
+        match link_for_code(self.state, self.code).await {
+            Ok(Some(link)) => Ok(link),
+            Ok(None) => Err(self.not_available()),
+            Err(e) => Err(self.failure(None, e)),
+        }
+    }
+}
+
 /// `GET /pay/{code}`: the card form.
 async fn show(State(state): State<AppState>, Path(code): Path<String>, lang: PageLang) -> Response {
     let pages = Pages {
@@ -319,10 +330,9 @@ async fn show(State(state): State<AppState>, Path(code): Path<String>, lang: Pag
         code: &code,
         lang,
     };
-    let link = match link_for_code(&state, &code).await {
-        Ok(Some(link)) => link,
-        Ok(None) => return pages.not_available(),
-        Err(e) => return pages.failure(None, e),
+    let link = match pages.link().await {
+        Ok(link) => link,
+        Err(page) => return page,
     };
     if let Some(page) = pages.refusal(&link, StatusCode::GONE) {
         return page;
@@ -466,10 +476,9 @@ async fn pay(
     if let Some(paid) = pay_with_token_at_once(&state, &pages, &params, &ip).await {
         return paid;
     }
-    let link = match link_for_code(&state, &code).await {
-        Ok(Some(link)) => link,
-        Ok(None) => return pages.not_available(),
-        Err(e) => return pages.failure(None, e),
+    let link = match pages.link().await {
+        Ok(link) => link,
+        Err(page) => return page,
     };
     let card = CardFields::from_params(&params);
     // The form's token names the one charge this form may make: if it is
@@ -589,10 +598,9 @@ async fn complete(
         code: &code,
         lang,
     };
-    let link = match link_for_code(&state, &code).await {
-        Ok(Some(link)) => link,
-        Ok(None) => return pages.not_available(),
-        Err(e) => return pages.failure(None, e),
+    let link = match pages.link().await {
+        Ok(link) => link,
+        Err(page) => return page,
     };
     let charge_id = query.get("charge").map(String::as_str).unwrap_or_default();
     let charge = match ObjectId::parse(Kind::Charge, charge_id) {
