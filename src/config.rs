@@ -74,6 +74,75 @@ pub struct ServeConfig {
     /// Off by default: no real card network stands behind paylink.
     #[arg(long, env = "PAYLINK_LIVE_PAYMENTS", default_value_t = false)]
     pub live_payments: bool,
+
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+}
+
+/// How long clients may take, and how many may be connected.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Time a client has to send a request's head (line and headers),
+    /// counted from the connection's opening or its previous response
+    /// (seconds, or with a unit: 500ms, 10s).
+    #[arg(long, env = "PAYLINK_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// A connection with no request in progress that receives nothing for
+    /// this long is closed.
+    #[arg(long, env = "PAYLINK_KEEP_ALIVE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub keep_alive_timeout: Duration,
+
+    /// A request not answered within this time, its body included, gets
+    /// 408 request_timeout.
+    #[arg(long, env = "PAYLINK_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Most client connections open at once [default: what the open-file
+    /// limit allows]. At the cap the longest-idle connection is closed.
+    #[arg(long = "max-connections", env = "PAYLINK_MAX_CONNECTIONS")]
+    pub connection_cap: Option<usize>,
+
+    /// After Ctrl-C or SIGTERM, how long requests in progress may finish
+    /// before the server exits anyway. A second Ctrl-C exits at once.
+    #[arg(long, env = "PAYLINK_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ConnectionArgs {
+    fn default() -> Self {
+        ConnectionArgs {
+            header_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            connection_cap: None,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A duration: seconds (`10`, `0.5`) or a number with `ms`, `s`, `m` or `h`.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration: write 10, 10s, 500ms, 5m or 1h"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {raw:?}: use ms, s, m or h"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{raw:?} is out of range"))
 }
 
 impl ServeConfig {
@@ -85,6 +154,24 @@ impl ServeConfig {
             public_url: None,
             body_limit: 64 * 1024,
             live_payments: false,
+            connections: ConnectionArgs::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("").is_err());
     }
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod domain;
 pub mod pages;
 pub mod server;

@@ -3,20 +3,22 @@
 use crate::api::error::{ApiError, REQUEST_ID};
 use crate::api::{ApiConfig, AppState, router};
 use crate::config::ServeConfig;
+use crate::connections::{ConnectionLimits, default_max_connections, raise_open_file_limit};
 use crate::domain::id::{Kind, new_plain_id};
 use crate::store::Store;
 use axum::Router;
-use axum::extract::Request;
-use axum::http::HeaderValue;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use std::any::Any;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tracing::Instrument;
 
 /// Gives each request an id (`X-Request-Id`, logs, 500 messages) and logs it.
@@ -53,6 +55,15 @@ fn panic_response(cause: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal(format!("panic: {detail}")).into_response()
 }
 
+/// Bounds each request's whole life, its body included: a client that
+/// sends its body slowly holds a connection no longer than this.
+async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout.into_response(),
+    }
+}
+
 /// The whole application over a store.
 pub fn app(store: Arc<dyn Store>, config: &ServeConfig, public_url: &str) -> Router {
     let state = AppState {
@@ -65,7 +76,16 @@ pub fn app(store: Arc<dyn Store>, config: &ServeConfig, public_url: &str) -> Rou
         cache: Default::default(),
     };
     router(state)
+        // JSON is never to be sniffed as anything else; pages set their own.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(
+            config.connections.request_timeout,
+            request_timeout,
+        ))
         .layer(middleware::from_fn(request_context))
 }
 
@@ -73,6 +93,7 @@ pub fn app(store: Arc<dyn Store>, config: &ServeConfig, public_url: &str) -> Rou
 pub struct Server {
     listener: TcpListener,
     app: Router,
+    limits: ConnectionLimits,
     pub local_addr: SocketAddr,
     pub public_url: String,
 }
@@ -87,25 +108,31 @@ impl Server {
             .clone()
             .unwrap_or_else(|| format!("http://{local_addr}"));
         let app = app(store, config, &public_url);
+        let open_files = raise_open_file_limit();
+        let limits = ConnectionLimits {
+            header_timeout: config.connections.header_timeout,
+            keep_alive_timeout: config.connections.keep_alive_timeout,
+            max_connections: config.connections.connection_cap.unwrap_or_else(|| {
+                default_max_connections(open_files, config.database.max_connections)
+            }),
+            shutdown_grace: config.connections.shutdown_grace,
+        };
         Ok(Server {
             listener,
             app,
+            limits,
             local_addr,
             public_url,
         })
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests
+    /// finish within the grace period.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
-            self.listener,
-            self.app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        crate::connections::serve(self.listener, self.app, self.limits, shutdown).await
     }
 }
 
@@ -129,5 +156,12 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("shutting down: finishing in-flight requests (Ctrl-C again to exit now)");
+    // An operator who presses Ctrl-C twice means it.
+    tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("paylink: second interrupt, exiting now");
+            std::process::exit(130);
+        }
+    });
 }

@@ -30,6 +30,7 @@ pub enum ApiError {
     UsedLink,
     MethodNotAllowed,
     TooLarge,
+    RequestTimeout,
     Unavailable,
     Internal(String),
 }
@@ -71,6 +72,7 @@ impl ApiError {
             ApiError::UsedLink => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::UsedLink => "used_link",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooLarge => "request_entity_too_large",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::Unavailable => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -108,6 +111,7 @@ impl ApiError {
             ApiError::UsedLink => "link was already used".into(),
             ApiError::MethodNotAllowed => "the method is not allowed for this resource".into(),
             ApiError::TooLarge => "the request body is too large".into(),
+            ApiError::RequestTimeout => "the request took too long to arrive or to answer".into(),
             ApiError::Unavailable => "the service is unavailable, please retry later".into(),
             ApiError::Internal(_) => match current_request_id() {
                 Some(id) => format!("an internal error occurred (request {id})"),

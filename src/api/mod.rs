@@ -16,7 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use error::ApiError;
 use serde::Serialize;
 use serde_json::json;
@@ -79,7 +79,7 @@ pub fn json_bytes(bytes: axum::body::Bytes) -> Response {
 
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+        Ok(()) => json_response(&json!({"status": "ok"})),
         Err(e) => ApiError::from(e).into_response(),
     }
 }

@@ -126,19 +126,32 @@ impl Params {
     }
 }
 
+/// The deepest bracket nesting a parameter key may have. The official
+/// clients nest one level (`card[number]`, `filters[used]`); anything far
+/// deeper is an attack on the parser, refused before a value is built.
+pub const MAX_KEY_DEPTH: usize = 4;
+
 /// Adds `key=value` pairs to `map`, nesting `a[b][c]` keys into objects.
-/// A later pair wins over an earlier one.
-fn insert_pair(map: &mut Map<String, Value>, key: &str, value: String) {
+/// A later pair wins over an earlier one. Keys nested deeper than
+/// `MAX_KEY_DEPTH` are refused: the value would otherwise nest as deep as
+/// an attacker likes, and dropping it recurses once per level.
+fn insert_pair(map: &mut Map<String, Value>, key: &str, value: String) -> Result<(), String> {
     let (head, mut rest) = match key.find('[') {
         Some(i) if key.ends_with(']') => (&key[..i], &key[i..]),
         _ => {
             map.insert(key.to_owned(), Value::String(value));
-            return;
+            return Ok(());
         }
     };
     let mut path = vec![head.to_owned()];
     while let Some(stripped) = rest.strip_prefix('[') {
         let Some(end) = stripped.find(']') else { break };
+        if path.len() > MAX_KEY_DEPTH {
+            let name: String = head.chars().take(40).collect();
+            return Err(format!(
+                "parameter {name} is nested too deeply (at most {MAX_KEY_DEPTH} levels of brackets)"
+            ));
+        }
         path.push(stripped[..end].to_owned());
         rest = &stripped[end + 1..];
     }
@@ -151,10 +164,13 @@ fn insert_pair(map: &mut Map<String, Value>, key: &str, value: String) {
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
         }
-        let Value::Object(next) = entry else { return };
+        let Value::Object(next) = entry else {
+            return Ok(());
+        };
         target = next;
     }
     target.insert(last, Value::String(value));
+    Ok(())
 }
 
 fn parse_pairs(map: &mut Map<String, Value>, raw: &[u8]) -> Result<(), String> {
@@ -168,7 +184,7 @@ fn parse_pairs(map: &mut Map<String, Value>, raw: &[u8]) -> Result<(), String> {
                 return Err("parameters must be valid UTF-8".into());
             }
         }
-        insert_pair(map, &k, v.into_owned());
+        insert_pair(map, &k, v.into_owned())?;
     }
     Ok(())
 }
@@ -248,6 +264,60 @@ mod tests {
             Value::Object(map),
             json!({"card": {"number": "4242", "name": "A B"}, "filters": {"used": "1"}, "limit": "5"})
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursion() {
+        let mut map = Map::new();
+        let ok = format!("a{}=1", "[a]".repeat(MAX_KEY_DEPTH));
+        assert!(parse_pairs(&mut map, ok.as_bytes()).is_ok());
+        let deep = format!("a{}=1", "[a]".repeat(MAX_KEY_DEPTH + 1));
+        let err = parse_pairs(&mut map, deep.as_bytes()).unwrap_err();
+        assert!(err.contains("nested too deeply"), "{err}");
+        let attack = format!("a{}=1", "[a]".repeat(20_000));
+        assert!(parse_pairs(&mut Map::new(), attack.as_bytes()).is_err());
+    }
+
+    fn depth(value: &Value) -> usize {
+        // Iterative, like the parser: a test of deep input must not recurse.
+        let mut deepest = 0;
+        let mut stack = vec![(value, 0)];
+        while let Some((v, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            if let Value::Object(m) = v {
+                stack.extend(m.values().map(|child| (child, d + 1)));
+            }
+        }
+        deepest
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Any bytes at all: the parser answers, and never builds a value
+        /// deeper than the limit.
+        #[test]
+        fn any_input_parses_or_is_refused(raw in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::Just(b'['), proptest::prelude::Just(b']'),
+                proptest::prelude::Just(b'='), proptest::prelude::Just(b'&'),
+                proptest::prelude::Just(b'%'), proptest::prelude::any::<u8>(),
+            ], 0..400)) {
+            let mut map = Map::new();
+            if parse_pairs(&mut map, &raw).is_ok() {
+                proptest::prop_assert!(depth(&Value::Object(map)) <= MAX_KEY_DEPTH + 1);
+            }
+            let _ = merge_json(&mut Map::new(), &raw);
+        }
+
+        /// Bracketed keys of any depth: refused past the limit, kept below it.
+        #[test]
+        fn nesting_is_bounded(levels in 0usize..64, name in "[a-z]{1,5}") {
+            let key = format!("{name}{}=v", "[k]".repeat(levels));
+            let mut map = Map::new();
+            let parsed = parse_pairs(&mut map, key.as_bytes());
+            proptest::prop_assert_eq!(parsed.is_ok(), levels <= MAX_KEY_DEPTH);
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! that carry a hash of their content, so a browser may cache them for good
 //! and a new release is never shown with an old stylesheet.
 
+use crate::api::IdPath;
 use crate::api::error::ApiError;
-use axum::extract::Path;
 use axum::http::{HeaderName, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -52,7 +52,7 @@ pub static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
 });
 
 /// `GET /assets/{file}`.
-pub async fn serve(Path(file): Path<String>) -> Response {
+pub async fn serve(IdPath(file): IdPath) -> Response {
     let Some(asset) = [&*STYLESHEET, &*SCRIPT]
         .into_iter()
         .find(|asset| asset.file == file)

@@ -94,6 +94,23 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     }
 }
 
+/// The payment code from the path. A path that does not decode (invalid
+/// UTF-8) names no link: it gets the same page as an unknown code.
+struct PageCode(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCode {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        Ok(PageCode(
+            Path::<String>::from_request_parts(parts, state)
+                .await
+                .map(|Path(code)| code)
+                .unwrap_or_default(),
+        ))
+    }
+}
+
 /// One request's view of the pages of one payment code.
 struct Pages<'a> {
     state: &'a AppState,
@@ -324,7 +341,7 @@ impl Pages<'_> {
 }
 
 /// `GET /pay/{code}`: the card form.
-async fn show(State(state): State<AppState>, Path(code): Path<String>, lang: PageLang) -> Response {
+async fn show(State(state): State<AppState>, PageCode(code): PageCode, lang: PageLang) -> Response {
     let pages = Pages {
         state: &state,
         code: &code,
@@ -462,7 +479,7 @@ async fn pay_with_token_at_once(
 /// redirects to the outcome.
 async fn pay(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    PageCode(code): PageCode,
     lang: PageLang,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     params: Params,
@@ -589,7 +606,7 @@ fn card_token(raw: &str) -> Result<String, ApiError> {
 /// `GET /pay/{code}/complete?charge=…`: the outcome of a payment.
 async fn complete(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    PageCode(code): PageCode,
     lang: PageLang,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {

@@ -40,8 +40,14 @@ impl Drop for Served {
 
 /// Starts `paylink serve` on a free port and waits for its address.
 pub fn serve(database: &str) -> Served {
+    serve_with(database, &[])
+}
+
+/// `serve` with more flags.
+pub fn serve_with(database: &str, flags: &[&str]) -> Served {
     let mut child = paylink()
         .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
+        .args(flags)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
