@@ -1,9 +1,16 @@
-//! The command line: `serve`, `migrate`, `account create`, `account roll-keys`.
+//! The command line: `serve`, `migrate`, `account create`, `account roll-keys`,
+//! `account webhook`, `account webhook-secret`.
 
 use crate::accounts::{create_account, roll_keys};
 use crate::config::{DatabaseArgs, ServeConfig};
+use crate::domain::Mode;
+use crate::domain::event::{new_webhook_secret, parse_webhook_uri};
+use crate::domain::list::now;
 use crate::server::{Server, shutdown_signal};
-use crate::store::connect;
+use crate::store::{SettingsChange, connect};
+
+/// For 24 hours after a roll, deliveries carry the old secret's signature too.
+const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -36,6 +43,28 @@ pub enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set or clear the URI an account's events of one mode are POSTed to.
+    Webhook {
+        account_id: String,
+        #[arg(long, value_enum)]
+        mode: ModeArg,
+        /// An http or https URL; an empty one turns delivery off.
+        #[arg(long)]
+        uri: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print the secret that signs an account's webhooks of one mode.
+    WebhookSecret {
+        account_id: String,
+        #[arg(long, value_enum)]
+        mode: ModeArg,
+        /// Replace the secret; for 24 hours deliveries carry both signatures.
+        #[arg(long)]
+        roll: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Replace an account's keys; the old keys stop working at once.
     RollKeys {
         account_id: String,
@@ -45,6 +74,39 @@ pub enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Test or live, on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ModeArg {
+    Test,
+    Live,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(mode: ModeArg) -> Mode {
+        match mode {
+            ModeArg::Test => Mode::Test,
+            ModeArg::Live => Mode::Live,
+        }
+    }
+}
+
+/// Applies a settings change from the command line.
+async fn change_settings(
+    database: &DatabaseArgs,
+    account_id: &str,
+    mode: ModeArg,
+    change: SettingsChange,
+) -> Result<crate::store::AccountSettings, String> {
+    let store = connect(&database.database_url, &database.pool_settings())
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .change_settings(account_id, mode.into(), &change, &new_webhook_secret())
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no account {account_id}"))
 }
 
 /// Runs a parsed command line.
@@ -88,6 +150,41 @@ async fn execute(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             print_keys(&keys, json)
+        }
+        Command::Account(AccountCommand::Webhook {
+            account_id,
+            mode,
+            uri,
+            database,
+        }) => {
+            let uri = match uri.trim() {
+                "" => None,
+                raw => Some(parse_webhook_uri(raw)?),
+            };
+            let change = SettingsChange {
+                webhook_uri: Some(uri),
+                ..SettingsChange::default()
+            };
+            let settings = change_settings(&database, &account_id, mode, change).await?;
+            match settings.webhook_uri {
+                Some(uri) => println!("webhooks of {account_id} ({mode:?}) go to {uri}"),
+                None => println!("webhooks of {account_id} ({mode:?}) are off"),
+            }
+            Ok(())
+        }
+        Command::Account(AccountCommand::WebhookSecret {
+            account_id,
+            mode,
+            roll,
+            database,
+        }) => {
+            let change = SettingsChange {
+                roll_secret: roll.then(|| (new_webhook_secret(), now() + DAY_MICROS)),
+                ..SettingsChange::default()
+            };
+            let settings = change_settings(&database, &account_id, mode, change).await?;
+            println!("{}", settings.webhook_secret);
+            Ok(())
         }
         Command::Account(AccountCommand::RollKeys {
             account_id,

@@ -77,6 +77,54 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub connections: ConnectionArgs,
+
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// How events are delivered to webhook URIs.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// An attempt not answered with a 2xx within this time has failed.
+    #[arg(long, env = "PAYLINK_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
+
+    /// The wait before the second attempt; each later wait doubles (with
+    /// ±25% jitter). With 14 attempts, 30s spreads them over about 3 days.
+    #[arg(long, env = "PAYLINK_WEBHOOK_RETRY_BASE", default_value = "30s", value_parser = parse_duration)]
+    pub webhook_retry_base: Duration,
+
+    /// Attempts per event, the first included, before it is given up.
+    #[arg(long, env = "PAYLINK_WEBHOOK_MAX_ATTEMPTS", default_value_t = 14,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub webhook_max_attempts: u32,
+
+    /// How often the outbox is read for events of other processes (this
+    /// process's own are sent at once).
+    #[arg(long, env = "PAYLINK_WEBHOOK_POLL_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    pub webhook_poll_interval: Duration,
+}
+
+impl Default for WebhookArgs {
+    fn default() -> Self {
+        WebhookArgs {
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry_base: Duration::from_secs(30),
+            webhook_max_attempts: 14,
+            webhook_poll_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+impl WebhookArgs {
+    pub fn policy(&self) -> crate::webhooks::DeliveryPolicy {
+        crate::webhooks::DeliveryPolicy {
+            timeout: self.webhook_timeout,
+            retry_base: self.webhook_retry_base,
+            max_attempts: self.webhook_max_attempts,
+            poll_interval: self.webhook_poll_interval.max(Duration::from_millis(10)),
+        }
+    }
 }
 
 /// How long clients may take, and how many may be connected.
@@ -155,6 +203,7 @@ impl ServeConfig {
             body_limit: 64 * 1024,
             live_payments: false,
             connections: ConnectionArgs::default(),
+            webhooks: WebhookArgs::default(),
         }
     }
 }

@@ -13,3 +13,4 @@ pub mod pages;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

@@ -6,6 +6,7 @@ use crate::config::ServeConfig;
 use crate::connections::{ConnectionLimits, default_max_connections, raise_open_file_limit};
 use crate::domain::id::{Kind, new_plain_id};
 use crate::store::Store;
+use crate::webhooks::Worker;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -94,6 +95,7 @@ pub struct Server {
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    webhooks: Arc<Worker>,
     pub local_addr: SocketAddr,
     pub public_url: String,
 }
@@ -107,7 +109,8 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local_addr}"));
-        let app = app(store, config, &public_url);
+        let app = app(store.clone(), config, &public_url);
+        let webhooks = Arc::new(Worker::new(store, &public_url, config.webhooks.policy()));
         let open_files = raise_open_file_limit();
         let limits = ConnectionLimits {
             header_timeout: config.connections.header_timeout,
@@ -121,6 +124,7 @@ impl Server {
             listener,
             app,
             limits,
+            webhooks,
             local_addr,
             public_url,
         })
@@ -132,7 +136,13 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        crate::connections::serve(self.listener, self.app, self.limits, shutdown).await
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(self.webhooks.run(stopping));
+        let served =
+            crate::connections::serve(self.listener, self.app, self.limits, shutdown).await;
+        let _ = stop.send(true);
+        let _ = tokio::time::timeout(self.limits.shutdown_grace, worker).await;
+        served
     }
 }
 

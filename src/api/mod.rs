@@ -1,9 +1,11 @@
 //! The HTTP layer: one file per resource, plus the shared extractors.
 
+pub mod account;
 pub mod auth;
 pub mod cache;
 pub mod charges;
 pub mod error;
+pub mod events;
 pub mod links;
 pub mod objects;
 pub mod params;
@@ -11,12 +13,12 @@ pub mod tokens;
 pub mod version;
 
 use crate::store::Store;
+use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use error::ApiError;
 use serde::Serialize;
 use serde_json::json;
@@ -116,6 +118,12 @@ pub fn router(state: AppState) -> Router {
         .route("/charges", get(charges::list))
         .route("/charges/", get(charges::list))
         .route("/charges/{id}", get(charges::retrieve))
+        .route("/charges/{id}/events", get(events::for_charge))
+        .route("/events", get(events::list))
+        .route("/events/", get(events::list))
+        .route("/events/{id}", get(events::retrieve))
+        .route("/account", get(account::retrieve).patch(account::update))
+        .route("/account/", get(account::retrieve).patch(account::update))
         .merge(tokens)
         .merge(crate::pages::routes())
         .route("/healthz", get(healthz))

@@ -3,6 +3,7 @@
 
 use super::version::Version;
 use crate::domain::charge::{Charge, StoredCard, Token, fees};
+use crate::domain::event::{Event, EventData, EventKey, WebhookDelivery};
 use crate::domain::link::Link;
 use crate::domain::list::{ListWindow, Micros, Page, format_time};
 use crate::domain::{Mode, id::payment_code};
@@ -409,6 +410,157 @@ impl<'a> LinkObject<'a> {
             deleted_at: current.then(|| link.deleted_at.map(format_time)),
             used_at: current.then(|| link.used_at.map(format_time)),
             stamp: Stamp::new(link.created_at, version),
+        }
+    }
+}
+
+/// An event's data: the object as it was when the event happened.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum EventDataObject<'a> {
+    Link(Box<LinkObject<'a>>),
+    Charge(Box<ChargeObject<'a>>),
+}
+
+/// One attempt to deliver an event.
+#[derive(Serialize)]
+pub struct DeliveryObject<'a> {
+    object: &'static str,
+    id: &'a str,
+    uri: &'a str,
+    status: Option<u16>,
+    error: Option<&'a str>,
+    key: &'static str,
+    #[serde(flatten)]
+    stamp: Stamp,
+}
+
+impl<'a> DeliveryObject<'a> {
+    pub fn new(delivery: &'a WebhookDelivery, key: EventKey, version: Version) -> Self {
+        DeliveryObject {
+            object: "webhook_delivery",
+            id: &delivery.id,
+            uri: &delivery.uri,
+            status: delivery.status,
+            error: delivery.error.as_deref(),
+            key: key.as_str(),
+            stamp: Stamp::new(delivery.created_at, version),
+        }
+    }
+}
+
+/// The event object.
+#[derive(Serialize)]
+pub struct EventObject<'a> {
+    object: &'static str,
+    id: &'a str,
+    livemode: bool,
+    location: String,
+    key: &'static str,
+    #[serde(flatten)]
+    stamp: Stamp,
+    data: EventDataObject<'a>,
+    webhook_deliveries: Vec<DeliveryObject<'a>>,
+}
+
+/// An event's data needs an (empty) charge page to show a link as created.
+pub struct EventParts {
+    no_charges: Page<Charge>,
+}
+
+impl EventParts {
+    pub fn new(event: &Event) -> EventParts {
+        EventParts {
+            no_charges: Page {
+                data: vec![],
+                total: 0,
+                window: ListWindow::first_page(event.created_at),
+            },
+        }
+    }
+}
+
+impl<'a> EventObject<'a> {
+    /// `version` shapes the event itself; `data_version`, the account's
+    /// version, shapes its data.
+    pub fn new(
+        public_url: &str,
+        event: &'a Event,
+        parts: &'a EventParts,
+        deliveries: &'a [WebhookDelivery],
+        version: Version,
+        data_version: Version,
+    ) -> Self {
+        let data = match &event.data {
+            EventData::Link(link) => EventDataObject::Link(Box::new(LinkObject::new(
+                public_url,
+                link,
+                &parts.no_charges,
+                data_version,
+                event.created_at,
+            ))),
+            EventData::Charge(charge) => EventDataObject::Charge(Box::new(ChargeObject::new(
+                charge,
+                data_version,
+                event.created_at,
+            ))),
+        };
+        EventObject {
+            object: "event",
+            id: &event.id,
+            livemode: event.mode.is_live(),
+            location: format!("/events/{}", event.id),
+            key: event.key.as_str(),
+            stamp: Stamp::new(event.created_at, version),
+            data,
+            webhook_deliveries: deliveries
+                .iter()
+                .map(|d| DeliveryObject::new(d, event.key, version))
+                .collect(),
+        }
+    }
+}
+
+/// The account object, for one mode.
+#[derive(Serialize)]
+pub struct AccountObject<'a> {
+    object: &'static str,
+    id: &'a str,
+    livemode: bool,
+    location: &'static str,
+    country: &'static str,
+    currency: &'static str,
+    email: Null,
+    api_version: &'a str,
+    webhook_uri: Option<&'a str>,
+    supported_currencies: Vec<&'static str>,
+    #[serde(flatten)]
+    stamp: Stamp,
+}
+
+impl<'a> AccountObject<'a> {
+    pub fn new(
+        id: &'a str,
+        mode: Mode,
+        settings: Option<&'a crate::store::AccountSettings>,
+        created_at: Micros,
+        version: Version,
+    ) -> Self {
+        AccountObject {
+            object: "account",
+            id,
+            livemode: mode.is_live(),
+            location: "/account",
+            country: "TH",
+            currency: currency_code(crate::domain::money::Currency::Thb, version),
+            email: None,
+            api_version: settings.map_or(Version::CURRENT, |s| s.api_version.as_str()),
+            webhook_uri: settings.and_then(|s| s.webhook_uri.as_deref()),
+            supported_currencies: crate::domain::money::Currency::ALL
+                .iter()
+                .map(|c| currency_code(*c, version))
+                .collect(),
+            stamp: Stamp::new(created_at, version),
         }
     }
 }

@@ -16,6 +16,17 @@ pub enum Version {
 }
 
 impl Version {
+    /// The version events are shown in unless an account chose another.
+    pub const CURRENT: &'static str = "2019-05-29";
+
+    /// The account setting's name for this shape.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Current => Version::CURRENT,
+            Version::Legacy => "2015-11-17",
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Version> {
         match raw.trim() {
             "2019-05-29" => Some(Version::Current),

@@ -34,6 +34,8 @@ pub enum Kind {
     Card,
     Account,
     Request,
+    Event,
+    WebhookDelivery,
 }
 
 impl Kind {
@@ -45,6 +47,8 @@ impl Kind {
             Kind::Card => "card",
             Kind::Account => "acct",
             Kind::Request => "req",
+            Kind::Event => "evnt",
+            Kind::WebhookDelivery => "whdl",
         }
     }
 }

@@ -168,6 +168,17 @@ pub struct Page<T> {
     pub window: ListWindow,
 }
 
+impl<T> Page<T> {
+    /// The same page with each record converted, or the first failure.
+    pub fn try_map<U, E>(self, f: impl FnMut(&T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            data: self.data.iter().map(f).collect::<Result<_, _>>()?,
+            total: self.total,
+            window: self.window,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 pub mod card;
 pub mod charge;
+pub mod event;
 pub mod id;
 pub mod link;
 pub mod list;

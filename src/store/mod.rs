@@ -11,6 +11,7 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::domain::charge::{Charge, PayRefusal, Token};
+use crate::domain::event::{Event, WebhookDelivery};
 use crate::domain::link::Link;
 use crate::domain::{ListWindow, Micros, Mode, Page};
 use async_trait::async_trait;
@@ -121,6 +122,42 @@ pub struct Payment {
     pub now: Micros,
 }
 
+/// An account's settings for one mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// Where events are POSTed; `None`: they are not.
+    pub webhook_uri: Option<String>,
+    /// The secret that signs deliveries, base64 of 32 random bytes.
+    pub webhook_secret: String,
+    /// The secret before the last roll, still signed with until
+    /// `previous_secret_until`.
+    pub previous_webhook_secret: Option<String>,
+    pub previous_secret_until: Option<Micros>,
+    /// The API version event data is shown in.
+    pub api_version: String,
+}
+
+/// A change to an account's settings for one mode; `None` leaves a field.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChange {
+    /// `Some(None)` turns delivery off.
+    pub webhook_uri: Option<Option<String>>,
+    pub api_version: Option<String>,
+    /// A new secret, and until when the old one still signs.
+    pub roll_secret: Option<(String, Micros)>,
+}
+
+/// A due delivery this process has claimed: it alone attempts it until
+/// `lease` ends.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub event: Event,
+    /// This attempt's number, the first being 1.
+    pub attempt: u32,
+    /// The settings of the event's account and mode, as now.
+    pub settings: Option<AccountSettings>,
+}
+
 /// A value that changes whenever anything is committed to the database, by
 /// this process or any other, and costs no query to read. Whatever was read
 /// from the database after a token was taken may be served again for as
@@ -139,6 +176,10 @@ pub trait Store: Send + Sync + 'static {
     /// The current change token; `None` when the database gives no cheap
     /// signal of other processes' commits, and then nothing may be cached.
     fn change_token(&self) -> Option<ChangeToken>;
+
+    /// Notified after this process commits a change that wrote an event,
+    /// so the webhook worker need not wait for its next poll.
+    fn events_written(&self) -> Arc<tokio::sync::Notify>;
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> StoreResult<()>;
@@ -198,6 +239,60 @@ pub trait Store: Send + Sync + 'static {
         mode: Mode,
         window: &ListWindow,
     ) -> StoreResult<Page<Charge>>;
+
+    /// When the account was created; `None` if there is no such account.
+    async fn account_created_at(&self, account_id: &str) -> StoreResult<Option<Micros>>;
+    async fn account_settings(
+        &self,
+        account_id: &str,
+        mode: Mode,
+    ) -> StoreResult<Option<AccountSettings>>;
+    /// Applies `change`, first making the settings with `fresh_secret` if
+    /// the account has none for this mode; `None` if there is no account.
+    async fn change_settings(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        change: &SettingsChange,
+        fresh_secret: &str,
+    ) -> StoreResult<Option<AccountSettings>>;
+
+    async fn events_page(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        window: &ListWindow,
+    ) -> StoreResult<Page<Event>>;
+    async fn event(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Event>>;
+    /// The events of one charge (the caller has checked it is visible).
+    async fn charge_events(&self, charge_id: &str, window: &ListWindow)
+    -> StoreResult<Page<Event>>;
+    /// Each event's delivery attempts, oldest first.
+    async fn webhook_deliveries(
+        &self,
+        event_ids: &[&str],
+    ) -> StoreResult<Vec<Vec<WebhookDelivery>>>;
+
+    /// Claims up to `limit` deliveries due at `now` under `claim`, each
+    /// until `lease_until`; no other claimant gets them meanwhile.
+    async fn claim_deliveries(
+        &self,
+        now: Micros,
+        lease_until: Micros,
+        claim: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Records an attempt made under `claim`, and then either retries the
+    /// event at `retry_at` or, if `None`, ends its deliveries.
+    async fn finish_delivery(
+        &self,
+        claim: &str,
+        attempt: &WebhookDelivery,
+        attempt_number: u32,
+        retry_at: Option<Micros>,
+    ) -> StoreResult<()>;
+    /// Ends an event's deliveries without an attempt (delivery turned off).
+    async fn drop_delivery(&self, claim: &str, event_id: &str) -> StoreResult<()>;
 }
 
 /// Why a store could not be opened.

@@ -17,6 +17,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Told after each commit that wrote an event.
+    events_written: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl PostgresStore {
@@ -33,11 +35,17 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            events_written: Default::default(),
+        })
     }
 
     /// PostgreSQL's two-argument maximum.
     const GREATEST: &'static str = "GREATEST";
+
+    /// Claimants on several processes pass over each other's rows.
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
 
     /// Pays in steps: each statement's row locks order concurrent payers.
     async fn pay(
@@ -67,4 +75,4 @@ impl PostgresStore {
     }
 }
 
-super::sql::impl_sql_store!(PostgresStore, sqlx::Postgres);
+super::sql::impl_sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

@@ -4,16 +4,184 @@
 
 use super::{StoreError, StoreResult};
 use crate::domain::card::{FailureCode, Outcome};
-use crate::domain::charge::StoredCard;
-use crate::domain::{ListWindow, Order};
+use crate::domain::charge::{Charge, ChargeStatus, StoredCard};
+use crate::domain::event::{Event, EventData, EventKey, WebhookDelivery};
+use crate::domain::link::Link;
+use crate::domain::money::Currency;
+use crate::domain::{ListWindow, Mode, Order};
+use serde_json::{Map, Value, json};
 
 pub(super) const LINK_COLUMNS: &str = "id, account_id, livemode, amount, currency, title, description, \
      multiple, used_at, deleted_at, created_at";
 pub(super) const CHARGE_COLUMNS: &str = "id, account_id, livemode, link_id, amount, currency, description, \
      failure_code, card, ip, created_at";
 
+pub(super) const EVENT_COLUMNS: &str = "id, account_id, livemode, key, data, created_at";
+pub(super) const DELIVERY_COLUMNS: &str = "id, event_id, uri, status, error, created_at";
+pub(super) const SETTINGS_COLUMNS: &str = "webhook_uri, webhook_secret, previous_webhook_secret, \
+     previous_secret_until, api_version";
+
 pub(super) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
+}
+
+/// Named columns of a stored record: a database row, or the JSON object an
+/// event keeps of the row as it was. One decoder serves both.
+pub(super) trait Columns {
+    fn text(&self, name: &str) -> StoreResult<String>;
+    fn text_opt(&self, name: &str) -> StoreResult<Option<String>>;
+    fn int(&self, name: &str) -> StoreResult<i64>;
+    fn int_opt(&self, name: &str) -> StoreResult<Option<i64>>;
+    fn flag(&self, name: &str) -> StoreResult<bool>;
+}
+
+impl Columns for Map<String, Value> {
+    fn text(&self, name: &str) -> StoreResult<String> {
+        self.text_opt(name)?.ok_or_else(|| corrupt(name))
+    }
+
+    fn text_opt(&self, name: &str) -> StoreResult<Option<String>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(corrupt(name)),
+        }
+    }
+
+    fn int(&self, name: &str) -> StoreResult<i64> {
+        self.int_opt(name)?.ok_or_else(|| corrupt(name))
+    }
+
+    fn int_opt(&self, name: &str) -> StoreResult<Option<i64>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_i64().map(Some).ok_or_else(|| corrupt(name)),
+        }
+    }
+
+    /// A boolean as PostgreSQL's JSON has it, or SQLite's 0 and 1.
+    fn flag(&self, name: &str) -> StoreResult<bool> {
+        match self.get(name) {
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => match v.as_i64() {
+                Some(0) => Ok(false),
+                Some(1) => Ok(true),
+                _ => Err(corrupt(name)),
+            },
+            None => Err(corrupt(name)),
+        }
+    }
+}
+
+pub(super) fn link_from(row: &impl Columns) -> StoreResult<Link> {
+    Ok(Link {
+        id: row.text("id")?,
+        account_id: row.text("account_id")?,
+        mode: Mode::from_live(row.flag("livemode")?),
+        amount: row.int("amount")?,
+        currency: Currency::parse(&row.text("currency")?).map_err(|_| corrupt("link currency"))?,
+        title: row.text("title")?,
+        description: row.text("description")?,
+        multiple: row.flag("multiple")?,
+        used_at: row.int_opt("used_at")?,
+        deleted_at: row.int_opt("deleted_at")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(super) fn charge_from(row: &impl Columns) -> StoreResult<Charge> {
+    Ok(Charge {
+        id: row.text("id")?,
+        account_id: row.text("account_id")?,
+        mode: Mode::from_live(row.flag("livemode")?),
+        link_id: row.text("link_id")?,
+        amount: row.int("amount")?,
+        currency: Currency::parse(&row.text("currency")?)
+            .map_err(|_| corrupt("charge currency"))?,
+        description: row.text("description")?,
+        status: ChargeStatus::from_outcome(outcome_from_code(row.text_opt("failure_code")?)?),
+        card: card_from_json(&row.text("card")?)?,
+        ip: row.text_opt("ip")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+/// The link's columns as an event keeps them (see `link_from`).
+pub(super) fn link_snapshot(link: &Link) -> String {
+    json!({
+        "id": link.id, "account_id": link.account_id, "livemode": link.mode.is_live(),
+        "amount": link.amount, "currency": link.currency.code(), "title": link.title,
+        "description": link.description, "multiple": link.multiple,
+        "used_at": link.used_at, "deleted_at": link.deleted_at, "created_at": link.created_at,
+    })
+    .to_string()
+}
+
+/// The charge's columns as an event keeps them (see `charge_from`).
+pub(super) fn charge_snapshot(charge: &Charge) -> StoreResult<String> {
+    let card = serde_json::to_string(&charge.card).map_err(|_| corrupt("card"))?;
+    Ok(json!({
+        "id": charge.id, "account_id": charge.account_id, "livemode": charge.mode.is_live(),
+        "link_id": charge.link_id, "amount": charge.amount, "currency": charge.currency.code(),
+        "description": charge.description,
+        "failure_code": charge.status.failure().map(FailureCode::code),
+        "card": card, "ip": charge.ip, "created_at": charge.created_at,
+    })
+    .to_string())
+}
+
+/// The same snapshot built by SQL from a `charges` row aliased `c`, for a
+/// payment that runs as one statement list; `json_fn` is the dialect's
+/// `json_object`.
+pub(super) fn charge_snapshot_sql(json_fn: &str) -> String {
+    format!(
+        "{json_fn}('id', c.id, 'account_id', c.account_id, 'livemode', c.livemode, \
+         'link_id', c.link_id, 'amount', c.amount, 'currency', c.currency, \
+         'description', c.description, 'failure_code', c.failure_code, 'card', c.card, \
+         'ip', c.ip, 'created_at', c.created_at)"
+    )
+}
+
+pub(super) fn event_from(row: &impl Columns) -> StoreResult<Event> {
+    let key = EventKey::parse(&row.text("key")?).ok_or_else(|| corrupt("event key"))?;
+    let data: Map<String, Value> =
+        serde_json::from_str(&row.text("data")?).map_err(|_| corrupt("event data"))?;
+    let data = match key.object() {
+        "link" => EventData::Link(link_from(&data)?),
+        _ => EventData::Charge(Box::new(charge_from(&data)?)),
+    };
+    Ok(Event {
+        id: row.text("id")?,
+        account_id: row.text("account_id")?,
+        mode: Mode::from_live(row.flag("livemode")?),
+        key,
+        data,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(super) fn delivery_from(row: &impl Columns) -> StoreResult<WebhookDelivery> {
+    Ok(WebhookDelivery {
+        id: row.text("id")?,
+        event_id: row.text("event_id")?,
+        uri: row.text("uri")?,
+        status: row
+            .int_opt("status")?
+            .map(|s| u16::try_from(s).map_err(|_| corrupt("delivery status")))
+            .transpose()?,
+        error: row.text_opt("error")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(super) fn settings_from(row: &impl Columns) -> StoreResult<super::AccountSettings> {
+    Ok(super::AccountSettings {
+        webhook_uri: row.text_opt("webhook_uri")?,
+        webhook_secret: row.text("webhook_secret")?,
+        previous_webhook_secret: row.text_opt("previous_webhook_secret")?,
+        previous_secret_until: row.int_opt("previous_secret_until")?,
+        api_version: row.text("api_version")?,
+    })
 }
 
 pub(super) fn card_from_json(json: &str) -> StoreResult<StoredCard> {
@@ -52,6 +220,50 @@ pub(super) fn paid_charge(
     }
 }
 
+/// Numbers an event of an account and mode; its time never goes backwards.
+pub(super) fn count_event_sql(greatest: &str) -> String {
+    format!(
+        "UPDATE event_counters SET last_seq = last_seq + 1, last_at = {greatest}(last_at, $3) \
+         WHERE account_id = $1 AND livemode = $2 RETURNING last_seq, last_at"
+    )
+}
+
+pub(super) const INSERT_EVENT: &str = "INSERT INTO events \
+     (id, account_id, livemode, account_seq, key, charge_id, data, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// The event goes in the outbox if its account has a webhook for the mode.
+pub(super) const QUEUE_DELIVERY: &str = "INSERT INTO webhook_outbox (event_id, next_attempt_at) \
+     SELECT $1, $2 FROM account_settings \
+     WHERE account_id = $3 AND livemode = $4 AND webhook_uri IS NOT NULL";
+
+/// Takes a lease on the due deliveries, oldest first; `skip_locked` lets
+/// PostgreSQL claimants pass over the rows another one is claiming.
+pub(super) fn claim_sql(skip_locked: &str) -> String {
+    format!(
+        "UPDATE webhook_outbox SET locked_until = $1, claim = $2, attempts = attempts + 1 \
+         WHERE event_id IN (SELECT event_id FROM webhook_outbox \
+           WHERE next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
+           ORDER BY next_attempt_at LIMIT $4 {skip_locked}) \
+         RETURNING event_id, attempts"
+    )
+}
+
+pub(super) const RECORD_ATTEMPT: &str = "INSERT INTO webhook_deliveries \
+     (id, event_id, attempt, uri, status, error, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(super) const RETRY_DELIVERY: &str = "UPDATE webhook_outbox \
+     SET next_attempt_at = $3, locked_until = NULL, claim = NULL WHERE event_id = $1 AND claim = $2";
+pub(super) const END_DELIVERY: &str =
+    "DELETE FROM webhook_outbox WHERE event_id = $1 AND claim = $2";
+
+/// `$first, $first+1, …` for `n` binds.
+pub(super) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The inclusive range of sequence numbers `[first, last]` to read for one
 /// page, given the window's bounds `[lo, hi]` in the same numbering.
 pub(super) fn page_range(lo: i64, hi: i64, window: &ListWindow) -> Option<(i64, i64)> {
@@ -82,53 +294,42 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
 /// link: `pay_in_steps()` or a way of the database's own), `GREATEST` (the SQL name of the two-argument maximum)
 /// and `change_token()`; everything else is the same SQL on every database.
 macro_rules! impl_sql_store {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $row:ty) => {
         use $crate::domain::charge::{Charge, ChargeStatus, PayRefusal, Token};
         use $crate::domain::card::FailureCode;
+        use $crate::domain::event::{Event, EventKey, WebhookDelivery};
         use $crate::domain::link::Link;
-        use $crate::domain::money::Currency;
         use $crate::domain::{ListWindow, Micros, Mode, Order, Page};
-        use $crate::store::sql::{CHARGE_COLUMNS, LINK_COLUMNS};
+        use $crate::store::sql::{CHARGE_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS, LINK_COLUMNS, SETTINGS_COLUMNS};
         use $crate::store::{KeyKind, KeyRecord, Payment, Principal, StoreResult};
         use sqlx::Row;
 
+        impl $crate::store::sql::Columns for $row {
+            fn text(&self, name: &str) -> StoreResult<String> {
+                Ok(self.try_get(name)?)
+            }
+            fn text_opt(&self, name: &str) -> StoreResult<Option<String>> {
+                Ok(self.try_get(name)?)
+            }
+            fn int(&self, name: &str) -> StoreResult<i64> {
+                Ok(self.try_get(name)?)
+            }
+            fn int_opt(&self, name: &str) -> StoreResult<Option<i64>> {
+                Ok(self.try_get(name)?)
+            }
+            fn flag(&self, name: &str) -> StoreResult<bool> {
+                Ok(self.try_get(name)?)
+            }
+        }
+
         impl $store {
             fn link_from_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<Link> {
-                let currency: String = row.try_get("currency")?;
-                Ok(Link {
-                    id: row.try_get("id")?,
-                    account_id: row.try_get("account_id")?,
-                    mode: Mode::from_live(row.try_get("livemode")?),
-                    amount: row.try_get("amount")?,
-                    currency: Currency::parse(&currency).map_err(|_| $crate::store::sql::corrupt("link currency"))?,
-                    title: row.try_get("title")?,
-                    description: row.try_get("description")?,
-                    multiple: row.try_get("multiple")?,
-                    used_at: row.try_get("used_at")?,
-                    deleted_at: row.try_get("deleted_at")?,
-                    created_at: row.try_get("created_at")?,
-                })
+                $crate::store::sql::link_from(row)
             }
-
 
             fn charge_from_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<Charge> {
-                let currency: String = row.try_get("currency")?;
-                let card: String = row.try_get("card")?;
-                Ok(Charge {
-                    id: row.try_get("id")?,
-                    account_id: row.try_get("account_id")?,
-                    mode: Mode::from_live(row.try_get("livemode")?),
-                    link_id: row.try_get("link_id")?,
-                    amount: row.try_get("amount")?,
-                    currency: Currency::parse(&currency).map_err(|_| $crate::store::sql::corrupt("charge currency"))?,
-                    description: row.try_get("description")?,
-                    status: ChargeStatus::from_outcome($crate::store::sql::outcome_from_code(row.try_get("failure_code")?)?),
-                    card: $crate::store::sql::card_from_json(&card)?,
-                    ip: row.try_get("ip")?,
-                    created_at: row.try_get("created_at")?,
-                })
+                $crate::store::sql::charge_from(row)
             }
-
 
             fn token_from_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<Token> {
                 let card: String = row.try_get("card")?;
@@ -170,10 +371,26 @@ macro_rules! impl_sql_store {
                 mode: Option<Mode>,
                 window: &ListWindow,
             ) -> StoreResult<Page<Charge>> {
+                let page = Self::rows_by_seq(conn, "charges", CHARGE_COLUMNS, scope, seq, binds, mode, window).await?;
+                page.try_map(Self::charge_from_row)
+            }
+
+            /// The same over any table numbered that way (charges, events).
+            #[allow(clippy::too_many_arguments)]
+            async fn rows_by_seq(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                table: &str,
+                columns: &str,
+                scope: &str,
+                seq: &str,
+                binds: &[&str],
+                mode: Option<Mode>,
+                window: &ListWindow,
+            ) -> StoreResult<Page<<$db as sqlx::Database>::Row>> {
                 let (start, end) = window.created_range();
                 let n = binds.len() + usize::from(mode.is_some());
                 let lo_sql = format!(
-                    "SELECT {seq} FROM charges WHERE {scope} AND created_at >= ${} \
+                    "SELECT {seq} FROM {table} WHERE {scope} AND created_at >= ${} \
                      ORDER BY created_at, {seq} LIMIT 1",
                     n + 1
                 );
@@ -184,7 +401,7 @@ macro_rules! impl_sql_store {
                     .map(|r| r.try_get(0))
                     .transpose()?;
                 let hi_sql = format!(
-                    "SELECT {seq} FROM charges WHERE {scope} AND created_at < ${} \
+                    "SELECT {seq} FROM {table} WHERE {scope} AND created_at < ${} \
                      ORDER BY created_at DESC, {seq} DESC LIMIT 1",
                     n + 1
                 );
@@ -217,7 +434,7 @@ macro_rules! impl_sql_store {
                     Order::ReverseChronological => "DESC",
                 };
                 let page_sql = format!(
-                    "SELECT {CHARGE_COLUMNS} FROM charges WHERE {scope} AND {seq} BETWEEN ${} AND ${} \
+                    "SELECT {columns} FROM {table} WHERE {scope} AND {seq} BETWEEN ${} AND ${} \
                      ORDER BY {seq} {direction}",
                     n + 1,
                     n + 2
@@ -227,12 +444,8 @@ macro_rules! impl_sql_store {
                     .bind(last)
                     .fetch_all(&mut *conn)
                     .await?;
-                let data = rows
-                    .iter()
-                    .map(Self::charge_from_row)
-                    .collect::<StoreResult<_>>()?;
                 Ok(Page {
-                    data,
+                    data: rows,
                     total,
                     window: *window,
                 })
@@ -328,8 +541,53 @@ macro_rules! impl_sql_store {
                 .bind(charge.created_at)
                 .execute(&mut *tx)
                 .await?;
+                let snapshot = $crate::store::sql::charge_snapshot(&charge)?;
+                Self::record_event(&mut tx, EventKey::ChargeCreate, &charge.account_id, charge.mode,
+                    Some(&charge.id), &snapshot, charge.created_at).await?;
                 tx.commit().await?;
+                self.events_written.notify_one();
                 Ok(Ok(charge))
+            }
+
+            /// Writes an event and, if the account has a webhook for the
+            /// mode, its delivery, on `conn` inside the caller's transaction.
+            #[allow(clippy::too_many_arguments)]
+            async fn record_event(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                key: EventKey,
+                account_id: &str,
+                mode: Mode,
+                charge_id: Option<&str>,
+                data: &str,
+                at: Micros,
+            ) -> StoreResult<()> {
+                let counter = sqlx::query(&$crate::store::sql::count_event_sql(<$store>::GREATEST))
+                    .bind(account_id)
+                    .bind(mode.is_live())
+                    .bind(at)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let (seq, created_at): (i64, i64) = (counter.try_get("last_seq")?, counter.try_get("last_at")?);
+                let id = $crate::domain::id::new_id($crate::domain::Kind::Event, mode);
+                sqlx::query($crate::store::sql::INSERT_EVENT)
+                    .bind(&id)
+                    .bind(account_id)
+                    .bind(mode.is_live())
+                    .bind(seq)
+                    .bind(key.as_str())
+                    .bind(charge_id)
+                    .bind(data)
+                    .bind(created_at)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query($crate::store::sql::QUEUE_DELIVERY)
+                    .bind(&id)
+                    .bind(created_at)
+                    .bind(account_id)
+                    .bind(mode.is_live())
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
             }
 
             /// Why a payment was refused, read after its transaction rolled
@@ -393,6 +651,10 @@ macro_rules! impl_sql_store {
                 <$store>::change_token(self)
             }
 
+            fn events_written(&self) -> std::sync::Arc<tokio::sync::Notify> {
+                self.events_written.clone()
+            }
+
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
@@ -414,11 +676,13 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await?;
                 for live in [false, true] {
-                    sqlx::query("INSERT INTO charge_counters (account_id, livemode) VALUES ($1, $2)")
-                        .bind(id)
-                        .bind(live)
-                        .execute(&mut *tx)
-                        .await?;
+                    for counters in ["charge_counters", "event_counters"] {
+                        sqlx::query(&format!("INSERT INTO {counters} (account_id, livemode) VALUES ($1, $2)"))
+                            .bind(id)
+                            .bind(live)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
                 Self::insert_keys(&mut tx, id, keys, now).await?;
                 tx.commit().await?;
@@ -470,8 +734,8 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_link(&self, link: &Link) -> StoreResult<()> {
-                // One statement commits by itself, on the writer's connection.
                 let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
                 sqlx::query(
                     "INSERT INTO links (id, account_id, livemode, amount, currency, title, description, \
                      multiple, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -485,8 +749,13 @@ macro_rules! impl_sql_store {
                 .bind(&link.description)
                 .bind(link.multiple)
                 .bind(link.created_at)
-                .execute(&mut *writer)
+                .execute(&mut *tx)
                 .await?;
+                let snapshot = $crate::store::sql::link_snapshot(link);
+                Self::record_event(&mut tx, EventKey::LinkCreate, &link.account_id, link.mode,
+                    None, &snapshot, link.created_at).await?;
+                tx.commit().await?;
+                self.events_written.notify_one();
                 Ok(())
             }
 
@@ -678,6 +947,264 @@ macro_rules! impl_sql_store {
                     window,
                 )
                 .await
+            }
+
+            async fn account_created_at(&self, account_id: &str) -> StoreResult<Option<Micros>> {
+                Ok(sqlx::query_scalar("SELECT created_at FROM accounts WHERE id = $1")
+                    .bind(account_id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn account_settings(
+                &self,
+                account_id: &str,
+                mode: Mode,
+            ) -> StoreResult<Option<$crate::store::AccountSettings>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {SETTINGS_COLUMNS} FROM account_settings WHERE account_id = $1 AND livemode = $2"
+                ))
+                .bind(account_id)
+                .bind(mode.is_live())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map($crate::store::sql::settings_from).transpose()
+            }
+
+            async fn change_settings(
+                &self,
+                account_id: &str,
+                mode: Mode,
+                change: &$crate::store::SettingsChange,
+                fresh_secret: &str,
+            ) -> StoreResult<Option<$crate::store::AccountSettings>> {
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
+                let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1")
+                    .bind(account_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if !exists {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                sqlx::query(
+                    "INSERT INTO account_settings (account_id, livemode, webhook_secret) \
+                     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(account_id)
+                .bind(mode.is_live())
+                .bind(fresh_secret)
+                .execute(&mut *tx)
+                .await?;
+                let scope = "WHERE account_id = $1 AND livemode = $2";
+                if let Some(uri) = &change.webhook_uri {
+                    sqlx::query(&format!("UPDATE account_settings SET webhook_uri = $3 {scope}"))
+                        .bind(account_id)
+                        .bind(mode.is_live())
+                        .bind(uri.as_deref())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(version) = &change.api_version {
+                    sqlx::query(&format!("UPDATE account_settings SET api_version = $3 {scope}"))
+                        .bind(account_id)
+                        .bind(mode.is_live())
+                        .bind(version)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some((secret, until)) = &change.roll_secret {
+                    sqlx::query(&format!(
+                        "UPDATE account_settings SET previous_webhook_secret = webhook_secret, \
+                         previous_secret_until = $3, webhook_secret = $4 {scope}"
+                    ))
+                    .bind(account_id)
+                    .bind(mode.is_live())
+                    .bind(until)
+                    .bind(secret)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let row = sqlx::query(&format!("SELECT {SETTINGS_COLUMNS} FROM account_settings {scope}"))
+                    .bind(account_id)
+                    .bind(mode.is_live())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let settings = $crate::store::sql::settings_from(&row)?;
+                tx.commit().await?;
+                Ok(Some(settings))
+            }
+
+            async fn events_page(
+                &self,
+                account_id: &str,
+                mode: Mode,
+                window: &ListWindow,
+            ) -> StoreResult<Page<Event>> {
+                let mut conn = self.pool.acquire().await?;
+                let page = Self::rows_by_seq(
+                    &mut conn,
+                    "events",
+                    EVENT_COLUMNS,
+                    "account_id = $1 AND livemode = $2",
+                    "account_seq",
+                    &[account_id],
+                    Some(mode),
+                    window,
+                )
+                .await?;
+                page.try_map($crate::store::sql::event_from)
+            }
+
+            async fn event(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Event>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND account_id = $2 AND livemode = $3"
+                ))
+                .bind(id)
+                .bind(account_id)
+                .bind(mode.is_live())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map($crate::store::sql::event_from).transpose()
+            }
+
+            async fn charge_events(&self, charge_id: &str, window: &ListWindow) -> StoreResult<Page<Event>> {
+                // A charge has a handful of events: counting them is cheap.
+                let (start, end) = window.created_range();
+                let scope = "charge_id = $1 AND created_at >= $2 AND created_at < $3";
+                let mut conn = self.pool.acquire().await?;
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM events WHERE {scope}"))
+                    .bind(charge_id)
+                    .bind(start)
+                    .bind(end)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let direction = match window.order {
+                    Order::Chronological => "ASC",
+                    Order::ReverseChronological => "DESC",
+                };
+                let rows = sqlx::query(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE {scope} \
+                     ORDER BY account_seq {direction} LIMIT $4 OFFSET $5"
+                ))
+                .bind(charge_id)
+                .bind(start)
+                .bind(end)
+                .bind(i64::from(window.limit))
+                .bind(i64::try_from(window.offset).unwrap_or(i64::MAX))
+                .fetch_all(&mut *conn)
+                .await?;
+                Ok(Page {
+                    data: rows.iter().map($crate::store::sql::event_from).collect::<StoreResult<_>>()?,
+                    total: total as u64,
+                    window: *window,
+                })
+            }
+
+            async fn webhook_deliveries(
+                &self,
+                event_ids: &[&str],
+            ) -> StoreResult<Vec<Vec<WebhookDelivery>>> {
+                let mut found = vec![Vec::new(); event_ids.len()];
+                if event_ids.is_empty() {
+                    return Ok(found);
+                }
+                let sql = format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE event_id IN ({}) \
+                     ORDER BY attempt",
+                    $crate::store::sql::placeholders(1, event_ids.len())
+                );
+                let rows = Self::scoped(&sql, event_ids, None).fetch_all(&self.pool).await?;
+                for row in &rows {
+                    let delivery = $crate::store::sql::delivery_from(row)?;
+                    if let Some(i) = event_ids.iter().position(|id| *id == delivery.event_id) {
+                        found[i].push(delivery);
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn claim_deliveries(
+                &self,
+                now: Micros,
+                lease_until: Micros,
+                claim: &str,
+                limit: u32,
+            ) -> StoreResult<Vec<$crate::store::ClaimedDelivery>> {
+                let claimed = {
+                    // One statement commits by itself, on the writer's connection.
+                    let mut writer = self.writer().await?;
+                    sqlx::query(&$crate::store::sql::claim_sql(<$store>::SKIP_LOCKED))
+                        .bind(lease_until)
+                        .bind(claim)
+                        .bind(now)
+                        .bind(i64::from(limit))
+                        .fetch_all(&mut *writer)
+                        .await?
+                };
+                let mut deliveries = Vec::with_capacity(claimed.len());
+                for row in &claimed {
+                    let event_id: String = row.try_get("event_id")?;
+                    let attempts: i64 = row.try_get("attempts")?;
+                    let event = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"))
+                        .bind(&event_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    let event = $crate::store::sql::event_from(&event)?;
+                    let settings = $crate::store::Store::account_settings(self, &event.account_id, event.mode).await?;
+                    deliveries.push($crate::store::ClaimedDelivery {
+                        event,
+                        attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
+                        settings,
+                    });
+                }
+                Ok(deliveries)
+            }
+
+            async fn finish_delivery(
+                &self,
+                claim: &str,
+                attempt: &WebhookDelivery,
+                attempt_number: u32,
+                retry_at: Option<Micros>,
+            ) -> StoreResult<()> {
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
+                sqlx::query($crate::store::sql::RECORD_ATTEMPT)
+                    .bind(&attempt.id)
+                    .bind(&attempt.event_id)
+                    .bind(i64::from(attempt_number))
+                    .bind(&attempt.uri)
+                    .bind(attempt.status.map(i64::from))
+                    .bind(&attempt.error)
+                    .bind(attempt.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                match retry_at {
+                    Some(at) => sqlx::query($crate::store::sql::RETRY_DELIVERY)
+                        .bind(&attempt.event_id)
+                        .bind(claim)
+                        .bind(at),
+                    None => sqlx::query($crate::store::sql::END_DELIVERY)
+                        .bind(&attempt.event_id)
+                        .bind(claim),
+                }
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn drop_delivery(&self, claim: &str, event_id: &str) -> StoreResult<()> {
+                let mut writer = self.writer().await?;
+                sqlx::query($crate::store::sql::END_DELIVERY)
+                    .bind(event_id)
+                    .bind(claim)
+                    .execute(&mut *writer)
+                    .await?;
+                Ok(())
             }
         }
 

@@ -10,6 +10,7 @@
 //! back, a round trip to the connection's thread a write need not pay.
 
 use super::ChangeToken;
+use crate::domain::id::{Kind, ObjectId, new_id};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -26,6 +27,11 @@ use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The mode a charge id names (test unless it says live).
+fn mode_of(charge_id: &str) -> crate::domain::Mode {
+    ObjectId::parse(Kind::Charge, charge_id).map_or(crate::domain::Mode::Test, |id| id.mode())
+}
+
 /// The SQLite store.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -37,6 +43,8 @@ pub struct SqliteStore {
     writes: Arc<AtomicU64>,
     /// How commits of other processes show.
     others: OtherWriters,
+    /// Told after each commit that wrote an event.
+    events_written: Arc<tokio::sync::Notify>,
 }
 
 /// How this process learns that another one has committed.
@@ -156,6 +164,7 @@ impl SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             writes: Arc::new(AtomicU64::new(0)),
             others,
+            events_written: Default::default(),
         })
     }
 
@@ -180,6 +189,9 @@ impl SqliteStore {
 
     /// SQLite's two-argument maximum.
     const GREATEST: &'static str = "MAX";
+
+    /// Writes are serialized: a claim never meets another one's rows.
+    const SKIP_LOCKED: &'static str = "";
 
     /// Pays in one round trip to SQLite: the whole transaction is one
     /// multi-statement query. Writes are serialized, so the time a payment
@@ -218,7 +230,22 @@ impl SqliteStore {
                FROM links l JOIN tokens t ON t.id = $1 \
                JOIN charge_counters c ON c.account_id = l.account_id AND c.livemode = l.livemode \
                WHERE l.id = $2 AND t.used AND NOT EXISTS (SELECT 1 FROM charges WHERE token_id = $1); \
-             COMMIT;"
+             UPDATE event_counters SET last_seq = last_seq + 1, \
+               last_at = MAX(last_at, (SELECT created_at FROM charges WHERE id = $4)) \
+               WHERE (account_id, livemode) = (SELECT account_id, livemode FROM charges WHERE id = $4) \
+               AND changes() = 1; \
+             INSERT INTO events (id, account_id, livemode, account_seq, key, charge_id, data, created_at) \
+               SELECT $6, c.account_id, c.livemode, e.last_seq, 'charge.create', c.id, {snapshot}, e.last_at \
+               FROM charges c JOIN event_counters e \
+                 ON e.account_id = c.account_id AND e.livemode = c.livemode \
+               WHERE c.id = $4 AND changes() = 1; \
+             {QUEUE}; \
+             COMMIT;",
+            snapshot = super::sql::charge_snapshot_sql("json_object"),
+            QUEUE = "INSERT INTO webhook_outbox (event_id, next_attempt_at) \
+               SELECT e.id, e.created_at FROM events e JOIN account_settings s \
+                 ON s.account_id = e.account_id AND s.livemode = e.livemode \
+               WHERE e.id = $6 AND s.webhook_uri IS NOT NULL",
         );
         let mut conn = self.writer().await?;
         let rows = sqlx::query(&sql)
@@ -227,6 +254,7 @@ impl SqliteStore {
             .bind(payment.now)
             .bind(&payment.charge_id)
             .bind(&payment.ip)
+            .bind(new_id(Kind::Event, mode_of(&payment.charge_id)))
             .fetch_all(&mut *conn)
             .await;
         let rows = match rows {
@@ -239,6 +267,7 @@ impl SqliteStore {
             }
         };
         drop(conn);
+        self.events_written.notify_one();
         let step = |n: i64| {
             rows.iter()
                 .find(|r| r.try_get::<i64, _>("step").ok() == Some(n))
@@ -280,4 +309,4 @@ impl SqliteStore {
     }
 }
 
-super::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite);
+super::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);

@@ -252,7 +252,8 @@ fn healthz_answers_while_the_connection_cap_is_reached() {
     let closed = idle
         .into_iter()
         .filter(|s| {
-            s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+            s.set_read_timeout(Some(Duration::from_millis(100)))
+                .unwrap();
             match (&*s).read(&mut [0u8; 1]) {
                 Ok(0) => true,
                 Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
