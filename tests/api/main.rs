@@ -5,6 +5,7 @@ mod cli;
 mod clients;
 mod encodings;
 mod errors;
+mod events;
 mod hardening;
 mod helpers;
 mod links;
