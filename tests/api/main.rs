@@ -14,3 +14,4 @@ mod pages;
 mod payments;
 mod postgres;
 mod replays;
+mod webhooks;
