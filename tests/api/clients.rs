@@ -6,6 +6,9 @@
 //! fails the run: a skipped client would prove nothing.
 
 use crate::helpers::TestApp;
+use paylink::domain::Mode;
+use paylink::domain::event::new_webhook_secret;
+use paylink::store::SettingsChange;
 use std::fs::File;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -195,6 +198,34 @@ async fn the_official_python_client_passes_every_case() {
     let mut command = client_command(python, &app);
     command.arg(Path::new(SUITES).join("python/test_links.py"));
     assert_suite_passes("Python (omise 0.16.0)", command).await;
+}
+
+/// The base64 webhook secret of the app's account in test mode. The API
+/// never shows it, so a receiver's signature check can only get it from
+/// here; an empty change creates the settings if the account has none.
+async fn webhook_secret(app: &TestApp) -> String {
+    app.store
+        .change_settings(
+            &app.keys.account_id,
+            Mode::Test,
+            &SettingsChange::default(),
+            &new_webhook_secret(),
+        )
+        .await
+        .expect("the store answers")
+        .expect("the account exists")
+        .webhook_secret
+}
+
+#[tokio::test]
+async fn the_official_python_client_reads_events_and_webhooks_verify() {
+    let python = python();
+    let app = TestApp::spawn().await;
+    let mut command = client_command(python, &app);
+    command
+        .env("PAYLINK_WEBHOOK_SECRET", webhook_secret(&app).await)
+        .arg(Path::new(SUITES).join("python/test_events.py"));
+    assert_suite_passes("Python (omise 0.16.0) events", command).await;
 }
 
 #[tokio::test]
