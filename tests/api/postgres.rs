@@ -28,6 +28,10 @@ fn both_databases_have_the_same_migrations() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    paylink_no_postgres,
+    ignore = "needs PostgreSQL: set PAYLINK_TEST_POSTGRES_URL"
+)]
 async fn two_processes_sell_a_single_use_link_exactly_once() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDatabase::create(&admin).await;
@@ -226,6 +230,10 @@ async fn wait_for(app: &TestApp, path: &str, status: StatusCode) -> Duration {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    paylink_no_postgres,
+    ignore = "needs PostgreSQL: set PAYLINK_TEST_POSTGRES_URL"
+)]
 async fn a_database_outage_answers_503_and_recovers_by_itself() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDatabase::create(&admin).await;

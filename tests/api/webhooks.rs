@@ -388,6 +388,10 @@ async fn no_event_is_lost_to_a_crash() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    paylink_no_postgres,
+    ignore = "needs PostgreSQL: set PAYLINK_TEST_POSTGRES_URL"
+)]
 async fn no_event_is_lost_to_a_crash_on_postgres() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDatabase::create(&admin).await;
@@ -491,6 +495,10 @@ async fn crash_and_restart(db: &str) {
 /// Two processes on one PostgreSQL database share the outbox: 500 events,
 /// each delivered exactly once while both live.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    paylink_no_postgres,
+    ignore = "needs PostgreSQL: set PAYLINK_TEST_POSTGRES_URL"
+)]
 async fn two_processes_deliver_each_event_once() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDatabase::create(&admin).await;
