@@ -20,6 +20,17 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// How log lines are written to stderr: text (coloured only on a
+    /// terminal) or json, one object a line.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "PAYLINK_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: crate::telemetry::LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +221,11 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string())?;
+    // Bind first: keys shown "only this once" must not be printed by a
+    // server that then cannot start.
+    let server = Server::bind(&config, store.clone())
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     // A newcomer's first `paylink serve` gives a working account at once.
     if store.account_count().await.map_err(|e| e.to_string())? == 0 {
         let keys = create_account(store.as_ref())
@@ -220,9 +236,14 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
             keys.describe()
         );
     }
-    let server = Server::bind(&config, store)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    if config.public_url.is_none() && server.local_addr.ip().is_unspecified() {
+        tracing::warn!(
+            addr = %server.local_addr,
+            "listening on all interfaces without --public-url: payment links will point at \
+             {} which payers cannot open; set --public-url to the address they use",
+            server.public_url
+        );
+    }
     tracing::info!(addr = %server.local_addr, public_url = %server.public_url, "paylink listening");
     println!("paylink listening on http://{}", server.local_addr);
     server

@@ -54,8 +54,8 @@ impl DatabaseArgs {
 /// How `paylink serve` runs.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "PAYLINK_ADDR", default_value = "127.0.0.1:8080")]
+    /// Address to listen on, HOST:PORT; port 0 picks a free port.
+    #[arg(long, env = "PAYLINK_ADDR", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
     pub addr: SocketAddr,
 
     #[command(flatten)]
@@ -63,7 +63,7 @@ pub struct ServeConfig {
 
     /// Base URL of payment pages in `payment_uri`; defaults to http:// and
     /// the address actually bound.
-    #[arg(long, env = "PAYLINK_PUBLIC_URL")]
+    #[arg(long, env = "PAYLINK_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
     /// Largest request body accepted, in bytes.
@@ -169,6 +169,40 @@ impl Default for ConnectionArgs {
     }
 }
 
+/// `HOST:PORT`, the host an IP address or a name such as `localhost`.
+pub fn parse_addr(raw: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let raw = raw.trim();
+    let example = "write HOST:PORT, for example 127.0.0.1:8080, localhost:8080, \
+                   or 0.0.0.0:8080 to listen on every interface";
+    if let Ok(addr) = raw.parse() {
+        return Ok(addr);
+    }
+    if !raw.contains(':') {
+        return Err(format!("{raw:?} is not an address: {example}"));
+    }
+    raw.to_socket_addrs()
+        .map_err(|e| format!("{raw:?} is not an address ({e}): {example}"))?
+        .next()
+        .ok_or_else(|| format!("{raw:?} names no address: {example}"))
+}
+
+/// The base of `payment_uri`: an absolute http or https URL.
+pub fn parse_public_url(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let example = "give an absolute http or https URL, for example https://pay.example.com";
+    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e}): {example}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(format!(
+            "{raw:?} is not an http or https URL with a host: {example}"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{raw:?} has a query or fragment: {example}"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 /// A duration: seconds (`10`, `0.5`) or a number with `ms`, `s`, `m` or `h`.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
@@ -211,6 +245,39 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(parse_addr("127.0.0.1:9000").unwrap().port(), 9000);
+        assert!(parse_addr("localhost:9000").unwrap().ip().is_loopback());
+        assert!(parse_addr("[::1]:0").is_ok());
+        let bare = parse_addr("9000").unwrap_err();
+        assert!(
+            bare.contains("HOST:PORT") && bare.contains("127.0.0.1:8080"),
+            "{bare}"
+        );
+        assert!(parse_addr("localhost").is_err());
+    }
+
+    #[test]
+    fn public_urls() {
+        assert_eq!(
+            parse_public_url("https://pay.example.com/").unwrap(),
+            "https://pay.example.com"
+        );
+        assert_eq!(
+            parse_public_url("http://127.0.0.1:8080/base").unwrap(),
+            "http://127.0.0.1:8080/base"
+        );
+        for bad in [
+            "pay.example.com",
+            "not a url",
+            "ftp://x.example",
+            "https://x.example/?a=1",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn durations() {

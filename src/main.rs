@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    paylink::telemetry::init();
-    paylink::cli::run(paylink::cli::Cli::parse()).await
+    let cli = paylink::cli::Cli::parse();
+    paylink::telemetry::init(cli.log_format);
+    paylink::cli::run(cli).await
 }

@@ -116,7 +116,7 @@ mod tests {
         assert_eq!(ok.amount.get(), 100000);
         assert_eq!(
             parse(1999, "THB", "x").unwrap_err().0,
-            "amount must be at least 2000"
+            "amount must be at least 2000 (฿20.00) in the smallest unit of THB"
         );
         assert_eq!(
             parse(2000, "XXX", "x").unwrap_err().0,

@@ -49,20 +49,25 @@ pub enum CurrencyError {
 
 /// The error returned when an amount falls outside its currency's bounds.
 ///
-/// The bound is expressed in the smallest unit, the same unit the client sent.
+/// The bound is expressed in the smallest unit, the same unit the client
+/// sent, and then as people write it in the currency: `2000 (฿20.00)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
     /// The amount is below the currency's minimum.
-    #[error("amount must be at least {min}")]
+    #[error("amount must be at least {min} ({}) in the smallest unit of {}",
+        currency.format(*min, Locale::En), currency.code())]
     TooSmall {
         /// Smallest accepted amount, in minor units.
         min: i64,
+        currency: Currency,
     },
     /// The amount is above the currency's maximum.
-    #[error("amount must be at most {max}")]
+    #[error("amount must be at most {max} ({}) in the smallest unit of {}",
+        currency.format(*max, Locale::En), currency.code())]
     TooLarge {
         /// Largest accepted amount, in minor units.
         max: i64,
+        currency: Currency,
     },
 }
 
@@ -196,9 +201,15 @@ impl Currency {
     pub fn check_amount(self, amount: i64) -> Result<Amount, AmountError> {
         let (min, max) = self.bounds();
         if amount < min {
-            Err(AmountError::TooSmall { min })
+            Err(AmountError::TooSmall {
+                min,
+                currency: self,
+            })
         } else if amount > max {
-            Err(AmountError::TooLarge { max })
+            Err(AmountError::TooLarge {
+                max,
+                currency: self,
+            })
         } else {
             Ok(Amount(amount))
         }
@@ -364,14 +375,14 @@ mod tests {
     fn assert_edges(c: Currency, min: i64, max: i64) {
         assert_eq!(
             c.check_amount(min - 1),
-            Err(AmountError::TooSmall { min }),
+            Err(AmountError::TooSmall { min, currency: c }),
             "{c}"
         );
         assert_eq!(c.check_amount(min).map(Amount::get), Ok(min), "{c}");
         assert_eq!(c.check_amount(max).map(Amount::get), Ok(max), "{c}");
         assert_eq!(
             c.check_amount(max + 1),
-            Err(AmountError::TooLarge { max }),
+            Err(AmountError::TooLarge { max, currency: c }),
             "{c}"
         );
     }
@@ -391,42 +402,50 @@ mod tests {
     fn amount_extremes_do_not_overflow() {
         assert_eq!(
             Currency::Thb.check_amount(i64::MIN),
-            Err(AmountError::TooSmall { min: 2_000 })
+            Err(AmountError::TooSmall {
+                min: 2_000,
+                currency: Currency::Thb
+            })
         );
         assert_eq!(
             Currency::Thb.check_amount(i64::MAX),
-            Err(AmountError::TooLarge { max: 15_000_000 })
+            Err(AmountError::TooLarge {
+                max: 15_000_000,
+                currency: Currency::Thb
+            })
         );
         assert_eq!(
             Currency::Usd.check_amount(0),
-            Err(AmountError::TooSmall { min: 100 })
+            Err(AmountError::TooSmall {
+                min: 100,
+                currency: Currency::Usd
+            })
         );
         assert_eq!(
             Currency::Usd.check_amount(-500),
-            Err(AmountError::TooSmall { min: 100 })
+            Err(AmountError::TooSmall {
+                min: 100,
+                currency: Currency::Usd
+            })
         );
     }
 
     #[test]
     fn amount_error_messages() {
         assert_eq!(
-            AmountError::TooSmall { min: 2000 }.to_string(),
-            "amount must be at least 2000"
-        );
-        assert_eq!(
-            AmountError::TooLarge { max: 15_000_000 }.to_string(),
-            "amount must be at most 15000000"
-        );
-        assert_eq!(
             Currency::Thb.check_amount(1_999).unwrap_err().to_string(),
-            "amount must be at least 2000"
+            "amount must be at least 2000 (฿20.00) in the smallest unit of THB"
         );
         assert_eq!(
             Currency::Thb
                 .check_amount(15_000_001)
                 .unwrap_err()
                 .to_string(),
-            "amount must be at most 15000000"
+            "amount must be at most 15000000 (฿150,000.00) in the smallest unit of THB"
+        );
+        assert_eq!(
+            Currency::Jpy.check_amount(99).unwrap_err().to_string(),
+            "amount must be at least 100 (¥100) in the smallest unit of JPY"
         );
     }
 

@@ -188,10 +188,8 @@ pub struct Text {
     pub declined_text: &'static str,
     pub try_another_card: &'static str,
     pub insufficient_fund: &'static str,
-    pub stolen_or_lost_card: &'static str,
     pub failed_processing: &'static str,
     pub payment_rejected: &'static str,
-    pub failed_fraud_check: &'static str,
     pub invalid_account_number: &'static str,
 
     pub used_title: &'static str,
@@ -229,10 +227,13 @@ impl Text {
     pub fn failure(&self, code: FailureCode) -> &'static str {
         match code {
             FailureCode::InsufficientFund => self.insufficient_fund,
-            FailureCode::StolenOrLostCard => self.stolen_or_lost_card,
+            // The person holding a card reported stolen, or one a fraud
+            // check stopped, is told no more than that the bank declined:
+            // the exact code stays on the charge, for the merchant.
+            FailureCode::StolenOrLostCard
+            | FailureCode::FailedFraudCheck
+            | FailureCode::PaymentRejected => self.payment_rejected,
             FailureCode::FailedProcessing => self.failed_processing,
-            FailureCode::PaymentRejected => self.payment_rejected,
-            FailureCode::FailedFraudCheck => self.failed_fraud_check,
             FailureCode::InvalidAccountNumber => self.invalid_account_number,
         }
     }
@@ -288,10 +289,8 @@ static EN: Text = Text {
     declined_text: "Your card was not charged.",
     try_another_card: "Try another card",
     insufficient_fund: "The card has insufficient funds or has reached its credit limit.",
-    stolen_or_lost_card: "The card was reported lost or stolen. Please contact your bank.",
     failed_processing: "The payment could not be processed. Please try again.",
     payment_rejected: "Your bank rejected the payment.",
-    failed_fraud_check: "The payment was stopped by a security check.",
     invalid_account_number: "The card's account number is not valid.",
 
     used_title: "This link has already been paid",
@@ -363,10 +362,8 @@ static TH: Text = Text {
     declined_text: "ไม่มีการตัดเงินจากบัตรของคุณ",
     try_another_card: "ลองใช้บัตรอื่น",
     insufficient_fund: "ยอดเงินในบัตรไม่เพียงพอหรือเต็มวงเงินแล้ว",
-    stolen_or_lost_card: "บัตรนี้ถูกแจ้งว่าสูญหายหรือถูกขโมย โปรดติดต่อธนาคารของคุณ",
     failed_processing: "ไม่สามารถดำเนินการชำระเงินได้ โปรดลองอีกครั้ง",
     payment_rejected: "ธนาคารผู้ออกบัตรปฏิเสธการชำระเงิน",
-    failed_fraud_check: "การชำระเงินถูกระงับโดยระบบตรวจสอบความปลอดภัย",
     invalid_account_number: "หมายเลขบัญชีของบัตรไม่ถูกต้อง",
 
     used_title: "ลิงก์นี้ได้รับการชำระเงินแล้ว",
@@ -437,10 +434,8 @@ static JA: Text = Text {
     declined_text: "カードへの請求は行われていません。",
     try_another_card: "別のカードで支払う",
     insufficient_fund: "残高不足、またはカードの利用限度額に達しています。",
-    stolen_or_lost_card: "このカードは紛失・盗難の届け出があります。カード会社にお問い合わせください。",
     failed_processing: "お支払いを処理できませんでした。もう一度お試しください。",
     payment_rejected: "カード会社によりお支払いが拒否されました。",
-    failed_fraud_check: "セキュリティチェックによりお支払いが停止されました。",
     invalid_account_number: "カードの口座番号が無効です。",
 
     used_title: "このリンクはお支払い済みです",

@@ -302,8 +302,20 @@ pub enum OpenError {
         "unsupported database URL {0:?}: use sqlite://PATH, sqlite::memory: or postgres://USER@HOST:PORT/DB"
     )]
     UnsupportedUrl(String),
+    #[error(
+        "{0:?} names no file: write sqlite://PATH (for example sqlite://paylink.db), or sqlite::memory: for a throwaway database"
+    )]
+    NoSqlitePath(String),
+    #[error("database URL {0:?} has no scheme: did you mean sqlite://{0}?")]
+    BarePath(String),
     #[error("cannot open the database: {0}")]
     Open(#[from] sqlx::Error),
+    /// A SQLite file that cannot be opened: its path and the likely cause.
+    #[error("cannot open the SQLite database {path}: {cause}")]
+    Sqlite { path: String, cause: String },
+    /// A PostgreSQL server that does not answer: where, and why.
+    #[error("cannot connect to PostgreSQL at {at}: {cause}")]
+    Postgres { at: String, cause: String },
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -311,10 +323,16 @@ pub enum OpenError {
 /// Opens the store a database URL names, creating and migrating it. Only
 /// the two schemes below are accepted: never a silent fallback.
 pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Arc<dyn Store>, OpenError> {
+    if matches!(url.trim(), "sqlite:" | "sqlite://" | "sqlite:///") {
+        return Err(OpenError::NoSqlitePath(url.to_owned()));
+    }
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url, settings).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PostgresStore::connect(url, settings).await?))
+    } else if !url.contains(':') {
+        // A bare path: the user most likely meant a SQLite file.
+        Err(OpenError::BarePath(url.to_owned()))
     } else {
         let scheme = url.split(':').next().unwrap_or_default();
         Err(OpenError::UnsupportedUrl(format!("{scheme}:")))

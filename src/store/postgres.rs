@@ -29,6 +29,28 @@ impl PostgresStore {
         settings: &PoolSettings,
     ) -> Result<PostgresStore, super::OpenError> {
         let options = PgConnectOptions::from_str(url)?.application_name("paylink");
+        // One connection first, for an error that says what went wrong:
+        // the pool would retry until its time-out and say only that.
+        let at = format!("{}:{}", options.get_host(), options.get_port());
+        let first = tokio::time::timeout(
+            settings.acquire_timeout,
+            sqlx::PgConnection::connect_with(&options),
+        )
+        .await
+        .map_err(|_| super::OpenError::Postgres {
+            at: at.clone(),
+            cause: format!("no answer within {:?}", settings.acquire_timeout),
+        })?
+        .map_err(|e| super::OpenError::Postgres {
+            at: at.clone(),
+            cause: match &e {
+                sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    "connection refused (is PostgreSQL running and listening there?)".to_owned()
+                }
+                other => other.to_string(),
+            },
+        })?;
+        let _ = first.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)

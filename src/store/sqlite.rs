@@ -27,6 +27,54 @@ use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Why a SQLite file could not be opened, in the words of its path: the
+/// driver says only `unable to open database file` (code 14) or a bare
+/// I/O code, which names neither the file nor the cause.
+fn open_error(path: &std::path::Path, e: sqlx::Error) -> super::OpenError {
+    let shown = path.display().to_string();
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let cause = if path.is_dir() {
+        "it is a directory, not a database file".to_owned()
+    } else if !parent.is_dir() {
+        format!("the directory {} does not exist", parent.display())
+    } else if path.exists()
+        && std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .is_err()
+    {
+        "the file is read-only or not readable by this user".to_owned()
+    } else if !path.exists() && tempfile_in(parent).is_err() {
+        format!(
+            "the directory {} is not writable by this user",
+            parent.display()
+        )
+    } else if parent_read_only(parent) {
+        format!(
+            "the directory {} is not writable (SQLite writes its -wal and -shm files beside the database)",
+            parent.display()
+        )
+    } else {
+        format!("{e}")
+    };
+    super::OpenError::Sqlite { path: shown, cause }
+}
+
+/// Whether a file can be made in `dir` (one is made and removed).
+fn tempfile_in(dir: &std::path::Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".paylink-probe-{}", std::process::id()));
+    std::fs::File::create(&probe)?;
+    std::fs::remove_file(probe)
+}
+
+fn parent_read_only(dir: &std::path::Path) -> bool {
+    tempfile_in(dir).is_err()
+}
+
 /// The mode a charge id names (test unless it says live).
 fn mode_of(charge_id: &str) -> crate::domain::Mode {
     ObjectId::parse(Kind::Charge, charge_id).map_or(crate::domain::Mode::Test, |id| id.mode())
@@ -139,8 +187,12 @@ impl SqliteStore {
             .max_lifetime(None)
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options.clone())
-            .await?;
-        MIGRATOR.run(&pool).await?;
+            .await
+            .map_err(|e| open_error(&filename, e))?;
+        MIGRATOR.run(&pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(e) => open_error(&filename, e),
+            other => other.into(),
+        })?;
         let writer = if in_memory {
             None
         } else {

@@ -80,7 +80,7 @@ impl Worker {
                 let at = now();
                 // The lease outlasts an attempt's timeout with room to
                 // record it; past it, another process may try again.
-                let lease = at + 2 * self.policy.timeout.as_micros() as Micros + 30_000_000;
+                let lease = at + 2 * self.policy.timeout.as_micros() as Micros + 5_000_000;
                 self.store
                     .claim_deliveries(at, lease, &self.claim, free)
                     .await

@@ -195,3 +195,172 @@ fn migrate_and_bad_urls() {
     ]);
     assert!(memory.0, "{}", memory.2);
 }
+
+/// What `paylink serve` says when it cannot start.
+fn serve_fails(args: &[&str]) -> String {
+    let mut full = vec!["serve"];
+    full.extend_from_slice(args);
+    let (ok, stdout, stderr) = run(&full);
+    assert!(!ok, "serve {args:?} started: {stdout}");
+    assert!(
+        !stdout.contains("shown only this once"),
+        "keys printed by a server that did not start: {stdout}"
+    );
+    stderr
+}
+
+#[test]
+fn a_taken_port_prints_no_keys() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fresh.db").display());
+    let stderr = serve_fails(&["--addr", &addr, "--database", &db]);
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+}
+
+#[test]
+fn bad_settings_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |p: &str| dir.path().join(p).display().to_string();
+    std::fs::create_dir(dir.path().join("adir")).unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "--database".into(),
+                format!("sqlite://{}", path("missing/x.db")),
+            ],
+            "does not exist",
+        ),
+        (
+            vec!["--database".into(), format!("sqlite://{}", path("adir"))],
+            "is a directory",
+        ),
+        (
+            vec!["--database".into(), "sqlite://".into()],
+            "names no file",
+        ),
+        (
+            vec!["--database".into(), "paylink.db".into()],
+            "did you mean sqlite://paylink.db",
+        ),
+        (
+            vec![
+                "--database".into(),
+                "postgres://postgres@127.0.0.1:1/x".into(),
+            ],
+            "connection refused",
+        ),
+        (vec!["--addr".into(), "9000".into()], "127.0.0.1:8080"),
+        (
+            vec!["--public-url".into(), "pay.example.com".into()],
+            "absolute http or https URL",
+        ),
+        (
+            vec!["--public-url".into(), "not a url".into()],
+            "absolute http or https URL",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        if !args.contains(&"--database") {
+            args.extend(["--database", "sqlite::memory:"]);
+        }
+        if !args.contains(&"--addr") {
+            args.extend(["--addr", "127.0.0.1:0"]);
+        }
+        let stderr = serve_fails(&args);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    // The path is named, with the cause.
+    let missing = format!("sqlite://{}", path("missing/x.db"));
+    let stderr = serve_fails(&["--database", &missing, "--addr", "127.0.0.1:0"]);
+    assert!(stderr.contains(&path("missing/x.db")), "{stderr}");
+}
+
+#[test]
+fn logs_are_plain_in_a_pipe_and_json_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("logs.db").display());
+    for json in [false, true] {
+        let mut command = paylink();
+        command.args(["serve", "--addr", "127.0.0.1:0", "--database", &db]);
+        if json {
+            command.args(["--log-format", "json"]);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("paylink listening on") {
+                break;
+            }
+        }
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        child.wait().unwrap();
+        assert!(stderr.contains("paylink listening"), "{stderr}");
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "colour codes in a pipe: {stderr:?}"
+        );
+        if json {
+            for line in stderr.lines() {
+                let parsed: Value = serde_json::from_str(line).expect(line);
+                assert!(parsed["level"].is_string(), "{line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_second_interrupt_exits_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("int.db").display());
+    let mut server = crate::cli::serve_with(
+        &db,
+        &["--shutdown-grace", "60s", "--request-timeout", "60s"],
+    );
+    let host = server.addr.trim_start_matches("http://").to_owned();
+    // A request whose body never comes holds the graceful shutdown.
+    let mut stalled = TcpStream::connect(&host).unwrap();
+    write!(
+        stalled,
+        "POST /pay/ABC HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nto"
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = server.child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "waits for the request"
+    );
+    let start = std::time::Instant::now();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            start.elapsed().as_secs() < 5,
+            "the second interrupt did not end it"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(exit.code(), Some(130));
+    drop(stalled);
+}

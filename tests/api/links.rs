@@ -134,9 +134,21 @@ async fn creation_validates_every_field() {
     let base = json!({"amount": 100000, "currency": "THB", "title": "t", "description": "d"});
     let cases = [
         ("amount", json!(null), "amount is required"),
-        ("amount", json!(1999), "amount must be at least 2000"),
-        ("amount", json!(15000001), "amount must be at most 15000000"),
-        ("amount", json!(-5), "amount must be at least 2000"),
+        (
+            "amount",
+            json!(1999),
+            "amount must be at least 2000 (฿20.00) in the smallest unit of THB",
+        ),
+        (
+            "amount",
+            json!(15000001),
+            "amount must be at most 15000000 (฿150,000.00) in the smallest unit of THB",
+        ),
+        (
+            "amount",
+            json!(-5),
+            "amount must be at least 2000 (฿20.00) in the smallest unit of THB",
+        ),
         ("amount", json!(1e30), "amount must be an integer"),
         (
             "amount",

@@ -358,9 +358,16 @@ async fn every_outcome_has_its_page_and_status() {
     assert_eq!(declined.status, 303);
     let page = get(&app, &app.url(&declined.location()), None).await;
     page.assert_is(402, "en", "Payment declined");
-    assert!(page.html.contains(
-        "<p class=\"reason\" role=\"alert\">The card was reported lost or stolen. Please contact your bank.</p>"
-    ));
+    // The payer holding a card reported stolen hears only that the bank
+    // declined; the charge keeps the exact code for the merchant.
+    assert!(
+        page.html
+            .contains("<p class=\"reason\" role=\"alert\">Your bank rejected the payment.</p>")
+    );
+    assert!(!page.html.contains("stolen"));
+    let charge_id = declined.location().rsplit('=').next().unwrap().to_owned();
+    let charge = app.get(&format!("/charges/{charge_id}")).await;
+    assert_eq!(charge.assert_ok()["failure_code"], "stolen_or_lost_card");
     assert!(page.html.contains(&format!(
         "<a class=\"button\" href=\"/pay/{code}\">Try another card</a>"
     )));

@@ -479,7 +479,9 @@ async fn crash_and_restart(db: &str) {
     let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let receiver = Receiver::start_on(listener, vec![Answer::Status(200)]);
     let _restarted = serve_with(db, &flags);
-    let got = receiver.wait_for(6, Duration::from_secs(20)).await;
+    // Within the lease a killed attempt may hold, and the longest wait of
+    // the schedule so far.
+    let got = receiver.wait_for(6, Duration::from_secs(40)).await;
     let mut ids: Vec<String> = got
         .iter()
         .map(|r| {
