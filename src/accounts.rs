@@ -63,11 +63,32 @@ impl AccountKeys {
 
 /// Creates an account with four fresh keys.
 pub async fn create_account(store: &dyn Store) -> StoreResult<AccountKeys> {
+    create_named_account(store, None).await
+}
+
+/// Creates an account with four fresh keys and the name payers see.
+pub async fn create_named_account(
+    store: &dyn Store,
+    display_name: Option<&str>,
+) -> StoreResult<AccountKeys> {
     let keys = AccountKeys::generate(new_plain_id(Kind::Account));
     store
         .create_account(&keys.account_id, &keys.records(), now())
         .await?;
+    if let Some(name) = display_name {
+        store.set_display_name(&keys.account_id, name).await?;
+    }
     Ok(keys)
+}
+
+/// A display name as given: trimmed, 1..=100 characters.
+pub fn parse_display_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => Err("display_name must not be empty".into()),
+        1..=100 => Ok(name.to_owned()),
+        _ => Err("display_name is too long (at most 100 characters)".into()),
+    }
 }
 
 /// Replaces the account's keys; `None` when there is no such account.

@@ -1,7 +1,7 @@
 //! The command line: `serve`, `migrate`, `account create`, `account roll-keys`,
 //! `account webhook`, `account webhook-secret`.
 
-use crate::accounts::{create_account, roll_keys};
+use crate::accounts::{create_account, create_named_account, parse_display_name, roll_keys};
 use crate::config::{DatabaseArgs, ServeConfig};
 use crate::domain::Mode;
 use crate::domain::event::{new_webhook_secret, parse_webhook_uri};
@@ -50,6 +50,9 @@ pub enum AccountCommand {
     Create {
         #[command(flatten)]
         database: DatabaseArgs,
+        /// The name payers see on the payment page [default: the account id].
+        #[arg(long)]
+        name: Option<String>,
         /// Print one JSON object instead of lines.
         #[arg(long)]
         json: bool,
@@ -153,11 +156,16 @@ async fn execute(command: Command) -> Result<(), String> {
             println!("database is up to date");
             Ok(())
         }
-        Command::Account(AccountCommand::Create { database, json }) => {
+        Command::Account(AccountCommand::Create {
+            database,
+            json,
+            name,
+        }) => {
+            let name = name.as_deref().map(parse_display_name).transpose()?;
             let store = connect(&database.database_url, &database.pool_settings())
                 .await
                 .map_err(|e| e.to_string())?;
-            let keys = create_account(store.as_ref())
+            let keys = create_named_account(store.as_ref(), name.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
             print_keys(&keys, json)

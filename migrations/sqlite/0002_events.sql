@@ -1,5 +1,8 @@
 -- Events, the account settings webhooks need, and the webhook outbox.
 
+-- The name payers see on the payment page; the account id when unset.
+ALTER TABLE accounts ADD COLUMN display_name TEXT;
+
 -- Per account and mode: where webhooks go, the secret that signs them (and
 -- the one before it, still signed with until a day after a roll), and the
 -- API version event data is shown in. Made when first needed.

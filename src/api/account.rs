@@ -6,6 +6,7 @@ use super::objects::AccountObject;
 use super::params::Params;
 use super::version::RequestedVersion;
 use super::{AppState, json_response};
+use crate::accounts::parse_display_name;
 use crate::api::auth::SecretKey;
 use crate::domain::event::{new_webhook_secret, parse_webhook_uri};
 use crate::store::SettingsChange;
@@ -25,8 +26,14 @@ pub async fn retrieve(
         .await?
         .ok_or(ApiError::Authentication)?;
     let settings = state.store.account_settings(account, mode).await?;
+    let name = state
+        .store
+        .account_display_name(account)
+        .await?
+        .ok_or(ApiError::Authentication)?;
     Ok(json_response(&AccountObject::new(
         account,
+        &name,
         mode,
         settings.as_ref(),
         created_at,
@@ -34,7 +41,8 @@ pub async fn retrieve(
     )))
 }
 
-/// Takes `webhook_uri` (empty turns delivery off) and `api_version`.
+/// Takes `webhook_uri` (empty turns delivery off), `api_version` and
+/// `display_name` (the name payers see; ours).
 pub async fn update(
     State(state): State<AppState>,
     SecretKey(principal): SecretKey,
@@ -59,12 +67,19 @@ pub async fn update(
             }
         },
     };
+    let display_name = params
+        .text_or_empty("display_name", bad)?
+        .map(|raw| parse_display_name(&raw).map_err(bad))
+        .transpose()?;
     let change = SettingsChange {
         webhook_uri,
         api_version,
         roll_secret: None,
     };
     let (account, mode) = (&principal.account_id, principal.mode);
+    if let Some(name) = &display_name {
+        state.store.set_display_name(account, name).await?;
+    }
     let settings = state
         .store
         .change_settings(account, mode, &change, &new_webhook_secret())
@@ -75,8 +90,14 @@ pub async fn update(
         .account_created_at(account)
         .await?
         .ok_or(ApiError::Authentication)?;
+    let name = state
+        .store
+        .account_display_name(account)
+        .await?
+        .ok_or(ApiError::Authentication)?;
     Ok(json_response(&AccountObject::new(
         account,
+        &name,
         mode,
         Some(&settings),
         created_at,

@@ -531,6 +531,8 @@ pub struct AccountObject<'a> {
     country: &'static str,
     currency: &'static str,
     email: Null,
+    /// The name payers see on the payment page (ours).
+    display_name: &'a str,
     api_version: &'a str,
     webhook_uri: Option<&'a str>,
     supported_currencies: Vec<&'static str>,
@@ -541,6 +543,7 @@ pub struct AccountObject<'a> {
 impl<'a> AccountObject<'a> {
     pub fn new(
         id: &'a str,
+        display_name: &'a str,
         mode: Mode,
         settings: Option<&'a crate::store::AccountSettings>,
         created_at: Micros,
@@ -554,6 +557,7 @@ impl<'a> AccountObject<'a> {
             country: "TH",
             currency: currency_code(crate::domain::money::Currency::Thb, version),
             email: None,
+            display_name,
             api_version: settings.map_or(Version::CURRENT, |s| s.api_version.as_str()),
             webhook_uri: settings.and_then(|s| s.webhook_uri.as_deref()),
             supported_currencies: crate::domain::money::Currency::ALL

@@ -116,6 +116,8 @@ struct Pages<'a> {
     state: &'a AppState,
     code: &'a str,
     lang: PageLang,
+    /// The name of the account being paid, once the link is read.
+    merchant: std::sync::OnceLock<String>,
 }
 
 impl Pages<'_> {
@@ -142,6 +144,7 @@ impl Pages<'_> {
             test_mode: link.is_some_and(|l| l.mode == Mode::Test),
             card_form: false,
             here,
+            merchant: self.merchant.get().cloned(),
         }
     }
 
@@ -333,7 +336,21 @@ impl Pages<'_> {
     /// The link behind this page's code, or the page that says why there is none.
     async fn link(&self) -> Result<Link, Response> {
         match link_for_code(self.state, self.code).await {
-            Ok(Some(link)) => Ok(link),
+            Ok(Some(link)) => {
+                match self
+                    .state
+                    .store
+                    .account_display_name(&link.account_id)
+                    .await
+                {
+                    Ok(Some(name)) => {
+                        let _ = self.merchant.set(name);
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Err(self.failure(Some(&link), e.into())),
+                }
+                Ok(link)
+            }
             Ok(None) => Err(self.not_available()),
             Err(e) => Err(self.failure(None, e)),
         }
@@ -346,6 +363,7 @@ async fn show(State(state): State<AppState>, PageCode(code): PageCode, lang: Pag
         state: &state,
         code: &code,
         lang,
+        merchant: Default::default(),
     };
     let link = match pages.link().await {
         Ok(link) => link,
@@ -488,6 +506,7 @@ async fn pay(
         state: &state,
         code: &code,
         lang,
+        merchant: Default::default(),
     };
     let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
     if let Some(paid) = pay_with_token_at_once(&state, &pages, &params, &ip).await {
@@ -614,6 +633,7 @@ async fn complete(
         state: &state,
         code: &code,
         lang,
+        merchant: Default::default(),
     };
     let link = match pages.link().await {
         Ok(link) => link,

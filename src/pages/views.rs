@@ -26,6 +26,8 @@ pub struct Frame {
     pub card_form: bool,
     /// This page's address without `lang`, for the language switcher.
     pub here: String,
+    /// Who is being paid: the account's display name.
+    pub merchant: Option<String>,
 }
 
 impl Frame {
@@ -160,6 +162,9 @@ pub fn pay_page(frame: &Frame, form: &Form) -> Markup {
     let body = html! {
         div.checkout {
             section.summary aria-labelledby="link-title" {
+                @if let Some(merchant) = &frame.merchant {
+                    p.merchant { (t.pay_to) " " strong { (merchant) } }
+                }
                 p.eyebrow { (t.payment_for) }
                 h1 #link-title { (link.title) }
                 @if !link.description.is_empty() {
@@ -301,6 +306,9 @@ fn charge_details(frame: &Frame, link: &Link, charge: &Charge, amount: Option<&s
     let t = frame.t();
     html! {
         dl.details {
+            @if let Some(merchant) = &frame.merchant {
+                div { dt { (t.paid_to) } dd { (merchant) } }
+            }
             div { dt { (t.paid_for) } dd { (link.title) } }
             @if let Some(amount) = amount {
                 div { dt { (t.amount) } dd { (amount) } }

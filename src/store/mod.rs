@@ -240,6 +240,12 @@ pub trait Store: Send + Sync + 'static {
         window: &ListWindow,
     ) -> StoreResult<Page<Charge>>;
 
+    /// The name payers see: the display name, or else the account id;
+    /// `None` if there is no such account.
+    async fn account_display_name(&self, account_id: &str) -> StoreResult<Option<String>>;
+    /// Sets the display name; false if there is no such account.
+    async fn set_display_name(&self, account_id: &str, name: &str) -> StoreResult<bool>;
+
     /// When the account was created; `None` if there is no such account.
     async fn account_created_at(&self, account_id: &str) -> StoreResult<Option<Micros>>;
     async fn account_settings(

@@ -949,6 +949,24 @@ macro_rules! impl_sql_store {
                 .await
             }
 
+            async fn account_display_name(&self, account_id: &str) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT COALESCE(display_name, id) FROM accounts WHERE id = $1")
+                    .bind(account_id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn set_display_name(&self, account_id: &str, name: &str) -> StoreResult<bool> {
+                // One statement commits by itself, on the writer's connection.
+                let mut writer = self.writer().await?;
+                let done = sqlx::query("UPDATE accounts SET display_name = $2 WHERE id = $1")
+                    .bind(account_id)
+                    .bind(name)
+                    .execute(&mut *writer)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn account_created_at(&self, account_id: &str) -> StoreResult<Option<Micros>> {
                 Ok(sqlx::query_scalar("SELECT created_at FROM accounts WHERE id = $1")
                     .bind(account_id)

@@ -708,3 +708,40 @@ async fn card_numbers_and_codes_are_never_logged_or_echoed() {
         assert!(!html.contains(&format!("value=\"{code}\"")), "{html}");
     }
 }
+
+/// The page and the receipt name who is paid: the account's display name,
+/// or its id until one is set.
+#[tokio::test]
+async fn payers_see_whom_they_pay() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    let page = get(&app, uri(&link), None).await;
+    page.assert_is(200, "en", "Order-384");
+    assert!(
+        page.html.contains(&app.keys.account_id),
+        "the id by default"
+    );
+    let named = send(
+        app.request(Method::PATCH, "/account", app.sk())
+            .form(&[("display_name", "Siam Coffee <Roasters>")]),
+    )
+    .await;
+    assert_eq!(named.assert_ok()["display_name"], "Siam Coffee <Roasters>");
+    let page = get(&app, uri(&link), None).await;
+    assert!(
+        page.html.contains("Siam Coffee &lt;Roasters&gt;"),
+        "{}",
+        page.html
+    );
+    let paid = post(&app, uri(&link), &card("4242424242424242", None)).await;
+    let receipt = get(&app, &app.url(&paid.location()), None).await;
+    receipt.assert_is(200, "en", "Payment successful");
+    assert!(receipt.html.contains("Paid to"));
+    assert!(receipt.html.contains("Siam Coffee &lt;Roasters&gt;"));
+    let empty = send(
+        app.request(Method::PATCH, "/account", app.sk())
+            .form(&[("display_name", "  ")]),
+    )
+    .await;
+    empty.assert_error(400, "bad_request");
+}
