@@ -4,14 +4,39 @@
 use super::error::{ApiError, Result};
 use super::objects::AccountObject;
 use super::params::Params;
-use super::version::RequestedVersion;
+use super::version::{RequestedVersion, Version};
 use super::{AppState, json_response};
 use crate::accounts::parse_display_name;
 use crate::api::auth::SecretKey;
 use crate::domain::event::{new_webhook_secret, parse_webhook_uri};
-use crate::store::SettingsChange;
+use crate::store::{AccountSettings, Principal, SettingsChange};
 use axum::extract::State;
 use axum::response::Response;
+
+/// The account object for the principal's mode.
+async fn render(
+    state: &AppState,
+    principal: &Principal,
+    settings: Option<&AccountSettings>,
+    version: Version,
+) -> Result<Response> {
+    let store = state.store.as_ref();
+    let account = &principal.account_id;
+    let (Some(created_at), Some(name)) = (
+        store.account_created_at(account).await?,
+        store.account_display_name(account).await?,
+    ) else {
+        return Err(ApiError::Authentication);
+    };
+    Ok(json_response(&AccountObject::new(
+        account,
+        &name,
+        principal.mode,
+        settings,
+        created_at,
+        version,
+    )))
+}
 
 pub async fn retrieve(
     State(state): State<AppState>,
@@ -19,28 +44,12 @@ pub async fn retrieve(
     version: RequestedVersion,
 ) -> Result<Response> {
     let version = version.resolve()?;
-    let (account, mode) = (&principal.account_id, principal.mode);
-    let created_at = state
+    let settings = state
         .store
-        .account_created_at(account)
-        .await?
-        .ok_or(ApiError::Authentication)?;
-    let settings = state.store.account_settings(account, mode).await?;
-    let name = state
-        .store
-        .account_display_name(account)
-        .await?
-        .ok_or(ApiError::Authentication)?;
-    Ok(json_response(&AccountObject::new(
-        account,
-        &name,
-        mode,
-        settings.as_ref(),
-        created_at,
-        version,
-    )))
+        .account_settings(&principal.account_id, principal.mode)
+        .await?;
+    render(&state, &principal, settings.as_ref(), version).await
 }
-
 /// Takes `webhook_uri` (empty turns delivery off), `api_version` and
 /// `display_name` (the name payers see; ours).
 pub async fn update(
@@ -85,22 +94,5 @@ pub async fn update(
         .change_settings(account, mode, &change, &new_webhook_secret())
         .await?
         .ok_or(ApiError::Authentication)?;
-    let created_at = state
-        .store
-        .account_created_at(account)
-        .await?
-        .ok_or(ApiError::Authentication)?;
-    let name = state
-        .store
-        .account_display_name(account)
-        .await?
-        .ok_or(ApiError::Authentication)?;
-    Ok(json_response(&AccountObject::new(
-        account,
-        &name,
-        mode,
-        Some(&settings),
-        created_at,
-        version,
-    )))
+    render(&state, &principal, Some(&settings), version).await
 }

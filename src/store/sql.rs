@@ -256,6 +256,14 @@ pub(super) const RETRY_DELIVERY: &str = "UPDATE webhook_outbox \
 pub(super) const END_DELIVERY: &str =
     "DELETE FROM webhook_outbox WHERE event_id = $1 AND claim = $2";
 
+/// The SQL sort direction of a list order.
+pub(super) fn direction(order: Order) -> &'static str {
+    match order {
+        Order::Chronological => "ASC",
+        Order::ReverseChronological => "DESC",
+    }
+}
+
 /// `$first, $first+1, …` for `n` binds.
 pub(super) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
@@ -299,7 +307,7 @@ macro_rules! impl_sql_store {
         use $crate::domain::card::FailureCode;
         use $crate::domain::event::{Event, EventKey, WebhookDelivery};
         use $crate::domain::link::Link;
-        use $crate::domain::{ListWindow, Micros, Mode, Order, Page};
+        use $crate::domain::{ListWindow, Micros, Mode, Page};
         use $crate::store::sql::{CHARGE_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS, LINK_COLUMNS, SETTINGS_COLUMNS};
         use $crate::store::{KeyKind, KeyRecord, Payment, Principal, StoreResult};
         use sqlx::Row;
@@ -429,10 +437,7 @@ macro_rules! impl_sql_store {
                         window: *window,
                     });
                 };
-                let direction = match window.order {
-                    Order::Chronological => "ASC",
-                    Order::ReverseChronological => "DESC",
-                };
+                let direction = $crate::store::sql::direction(window.order);
                 let page_sql = format!(
                     "SELECT {columns} FROM {table} WHERE {scope} AND {seq} BETWEEN ${} AND ${} \
                      ORDER BY {seq} {direction}",
@@ -796,10 +801,7 @@ macro_rules! impl_sql_store {
                     .bind(end)
                     .fetch_one(&mut *conn)
                     .await?;
-                let direction = match window.order {
-                    Order::Chronological => "ASC",
-                    Order::ReverseChronological => "DESC",
-                };
+                let direction = $crate::store::sql::direction(window.order);
                 let rows = sqlx::query(&format!(
                     "SELECT {LINK_COLUMNS} FROM links WHERE {scope} \
                      ORDER BY created_at {direction}, seq {direction} LIMIT $5 OFFSET $6"
@@ -1099,10 +1101,7 @@ macro_rules! impl_sql_store {
                     .bind(end)
                     .fetch_one(&mut *conn)
                     .await?;
-                let direction = match window.order {
-                    Order::Chronological => "ASC",
-                    Order::ReverseChronological => "DESC",
-                };
+                let direction = $crate::store::sql::direction(window.order);
                 let rows = sqlx::query(&format!(
                     "SELECT {EVENT_COLUMNS} FROM events WHERE {scope} \
                      ORDER BY account_seq {direction} LIMIT $4 OFFSET $5"
