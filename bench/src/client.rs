@@ -129,3 +129,29 @@ pub async fn get_json(
     let bytes = get_bytes(client, base, path, secret_key).await?;
     Ok(serde_json::from_slice(&bytes)?)
 }
+
+/// `PATCH /account` with `webhook_uri` (empty turns delivery off); checks
+/// that the account answered with the URI it was given.
+pub async fn set_webhook(
+    client: &reqwest::Client,
+    base: &str,
+    secret_key: &str,
+    uri: &str,
+) -> Result<()> {
+    let response = client
+        .patch(format!("{base}/account"))
+        .header("Authorization", basic(secret_key))
+        .form(&[("webhook_uri", uri)])
+        .send()
+        .await?;
+    let account = json_ok(response, "PATCH /account").await?;
+    let now = account["webhook_uri"].as_str().unwrap_or_default();
+    if now != uri {
+        return Err(format!(
+            "PATCH /account with webhook_uri={uri:?} answered webhook_uri {}",
+            account["webhook_uri"]
+        )
+        .into());
+    }
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! paylink's benchmark: start-up, retrieving a link against a static
-//! baseline, listing a million charges, and payments, on SQLite and (when
-//! one is reachable) PostgreSQL, in one run that writes BENCHMARKS.md.
+//! baseline, listing a million charges, and payments without and with a
+//! webhook receiver, on SQLite and (when one is reachable) PostgreSQL, in
+//! one run that writes BENCHMARKS.md.
 //!
 //! Every target is a ratio or a bound measured in this same run, so a busy
 //! machine moves both sides of a comparison alike.
@@ -15,6 +16,7 @@ mod report;
 mod retrieve;
 mod seed;
 mod startup;
+mod webhooks;
 mod wrk;
 
 use clap::Parser;
@@ -27,8 +29,11 @@ use std::time::{Duration, Instant};
 pub type Result<T, E = Box<dyn std::error::Error + Send + Sync>> = std::result::Result<T, E>;
 
 /// Runs every scenario once and writes BENCHMARKS.md.
+///
+/// An option given twice takes its last value, so that `bench/run --out X`
+/// overrides the `--out BENCHMARKS.md` the script passes first.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "paylink-bench")]
+#[command(name = "paylink-bench", args_override_self = true)]
 pub struct Args {
     /// The paylink binary to measure (a release build).
     #[arg(long)]
@@ -73,6 +78,10 @@ pub struct Args {
     /// Concurrent payers.
     #[arg(long, default_value_t = 32)]
     pub payers: usize,
+    /// Seconds to wait, after the payers stop, for the webhook events still
+    /// to come; any still missing then make the webhook figures invalid.
+    #[arg(long, default_value_t = 30)]
+    pub webhook_wait_seconds: u64,
 }
 
 /// What every scenario needs: the arguments and one HTTP client.
@@ -255,6 +264,18 @@ fn render(
          - Payments: {payers} payers in the benchmark process, each making a token \
          (`POST /tokens`) then paying a multiple-use link with it (`POST` to its `payment_uri`, \
          answered 303), for {pay} s; afterwards the link's `total` must equal the 303s counted.\n\
+         - Webhooks: right after, on the same server, a receiver in the benchmark process \
+         (axum on a loopback port, answering 200 to every request) is made the account's \
+         webhook URI with `PATCH /account`, and the payments are run again on a new link, \
+         keeping for each 303 the charge id of its `Location` and when it arrived. The \
+         receiver notes when each `charge.create` event first arrives, by its `data.id`. \
+         Figures: payments per second with the receiver over those of the run without it; \
+         the time from each payment's 303 to its event's arrival, p50 and p99 (an event \
+         arriving before its 303 counts as 0); and the events received over the time from \
+         the first arrival to the last. After the payers stop, the run waits up to \
+         {wait} s for the rest; a payment whose event has not arrived by then, or an unsigned \
+         or unreadable delivery, makes the latency and delivery figures invalid. The webhook \
+         is then turned off (`webhook_uri=` empty).\n\
          - Memory: `VmHWM` of each database's one server process, read just before it is \
          stopped, after all of the above.\n\
          - A run that saw a non-2xx answer or a socket error makes its figure invalid.\n\n",
@@ -264,6 +285,7 @@ fn render(
         list = args.list_seconds,
         payers = args.payers,
         pay = args.pay_seconds,
+        wait = args.webhook_wait_seconds,
     ));
     out.push_str("## Details\n\n");
     for (heading, body) in &report.details {
