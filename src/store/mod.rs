@@ -156,6 +156,22 @@ pub struct ClaimedDelivery {
     pub attempt: u32,
     /// The settings of the event's account and mode, as now.
     pub settings: Option<AccountSettings>,
+    /// The attempts made before this one.
+    pub previous: Vec<WebhookDelivery>,
+}
+
+/// How a claimed delivery ended this time.
+#[derive(Debug, Clone)]
+pub enum DeliveryOutcome {
+    /// An attempt was made; it is retried at the time given, or its
+    /// event's deliveries end if `None` (a 2xx, or the last attempt).
+    Attempted {
+        attempt: WebhookDelivery,
+        number: u32,
+        retry_at: Option<Micros>,
+    },
+    /// No attempt: delivery is off, or the attempts ran out. Ends it.
+    Dropped { event_id: String },
 }
 
 /// A value that changes whenever anything is committed to the database, by
@@ -288,17 +304,10 @@ pub trait Store: Send + Sync + 'static {
         claim: &str,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
-    /// Records an attempt made under `claim`, and then either retries the
-    /// event at `retry_at` or, if `None`, ends its deliveries.
-    async fn finish_delivery(
-        &self,
-        claim: &str,
-        attempt: &WebhookDelivery,
-        attempt_number: u32,
-        retry_at: Option<Micros>,
-    ) -> StoreResult<()>;
-    /// Ends an event's deliveries without an attempt (delivery turned off).
-    async fn drop_delivery(&self, claim: &str, event_id: &str) -> StoreResult<()>;
+    /// Records how deliveries claimed under `claim` ended, all in one
+    /// transaction; a row whose lease another claimant took is left to it.
+    async fn finish_deliveries(&self, claim: &str, outcomes: &[DeliveryOutcome])
+    -> StoreResult<()>;
 }
 
 /// Why a store could not be opened.

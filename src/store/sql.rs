@@ -264,6 +264,19 @@ pub(super) fn direction(order: Order) -> &'static str {
     }
 }
 
+/// The claimed events with their account's settings for the mode, if any.
+pub(super) fn claimed_events_sql(n: usize) -> String {
+    format!(
+        "SELECT e.id, e.account_id, e.livemode, e.key, e.data, e.created_at, \
+         s.webhook_uri, s.webhook_secret, s.previous_webhook_secret, \
+         s.previous_secret_until, s.api_version \
+         FROM events e LEFT JOIN account_settings s \
+           ON s.account_id = e.account_id AND s.livemode = e.livemode \
+         WHERE e.id IN ({})",
+        placeholders(1, n)
+    )
+}
+
 /// `$first, $first+1, …` for `n` binds.
 pub(super) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
@@ -1161,66 +1174,85 @@ macro_rules! impl_sql_store {
                         .fetch_all(&mut *writer)
                         .await?
                 };
-                let mut deliveries = Vec::with_capacity(claimed.len());
+                if claimed.is_empty() {
+                    return Ok(vec![]);
+                }
+                let mut attempts = Vec::with_capacity(claimed.len());
                 for row in &claimed {
-                    let event_id: String = row.try_get("event_id")?;
-                    let attempts: i64 = row.try_get("attempts")?;
-                    let event = sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"))
-                        .bind(&event_id)
-                        .fetch_one(&self.pool)
-                        .await?;
-                    let event = $crate::store::sql::event_from(&event)?;
-                    let settings = $crate::store::Store::account_settings(self, &event.account_id, event.mode).await?;
+                    let id: String = row.try_get("event_id")?;
+                    let n: i64 = row.try_get("attempts")?;
+                    attempts.push((id, u32::try_from(n).unwrap_or(u32::MAX)));
+                }
+                let ids: Vec<&str> = attempts.iter().map(|(id, _)| id.as_str()).collect();
+                let sql = $crate::store::sql::claimed_events_sql(ids.len());
+                let mut conn = self.pool.acquire().await?;
+                let rows = Self::scoped(&sql, &ids, None).fetch_all(&mut *conn).await?;
+                drop(conn);
+                let mut previous = $crate::store::Store::webhook_deliveries(self, &ids).await?;
+                let mut deliveries = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let event = $crate::store::sql::event_from(row)?;
+                    let Some(i) = ids.iter().position(|id| *id == event.id) else { continue };
+                    let settings = match $crate::store::sql::Columns::text_opt(row, "webhook_secret")? {
+                        Some(_) => Some($crate::store::sql::settings_from(row)?),
+                        None => None,
+                    };
                     deliveries.push($crate::store::ClaimedDelivery {
                         event,
-                        attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
+                        attempt: attempts[i].1,
                         settings,
+                        previous: std::mem::take(&mut previous[i]),
                     });
                 }
                 Ok(deliveries)
             }
 
-            async fn finish_delivery(
+            async fn finish_deliveries(
                 &self,
                 claim: &str,
-                attempt: &WebhookDelivery,
-                attempt_number: u32,
-                retry_at: Option<Micros>,
+                outcomes: &[$crate::store::DeliveryOutcome],
             ) -> StoreResult<()> {
+                use $crate::store::DeliveryOutcome;
+                if outcomes.is_empty() {
+                    return Ok(());
+                }
                 let mut writer = self.writer().await?;
                 let mut tx = <$store>::begin(&mut writer).await?;
-                sqlx::query($crate::store::sql::RECORD_ATTEMPT)
-                    .bind(&attempt.id)
-                    .bind(&attempt.event_id)
-                    .bind(i64::from(attempt_number))
-                    .bind(&attempt.uri)
-                    .bind(attempt.status.map(i64::from))
-                    .bind(&attempt.error)
-                    .bind(attempt.created_at)
-                    .execute(&mut *tx)
-                    .await?;
-                match retry_at {
-                    Some(at) => sqlx::query($crate::store::sql::RETRY_DELIVERY)
-                        .bind(&attempt.event_id)
-                        .bind(claim)
-                        .bind(at),
-                    None => sqlx::query($crate::store::sql::END_DELIVERY)
-                        .bind(&attempt.event_id)
-                        .bind(claim),
+                for outcome in outcomes {
+                    match outcome {
+                        DeliveryOutcome::Attempted { attempt, number, retry_at } => {
+                            sqlx::query($crate::store::sql::RECORD_ATTEMPT)
+                                .bind(&attempt.id)
+                                .bind(&attempt.event_id)
+                                .bind(i64::from(*number))
+                                .bind(&attempt.uri)
+                                .bind(attempt.status.map(i64::from))
+                                .bind(&attempt.error)
+                                .bind(attempt.created_at)
+                                .execute(&mut *tx)
+                                .await?;
+                            match retry_at {
+                                Some(at) => sqlx::query($crate::store::sql::RETRY_DELIVERY)
+                                    .bind(&attempt.event_id)
+                                    .bind(claim)
+                                    .bind(at),
+                                None => sqlx::query($crate::store::sql::END_DELIVERY)
+                                    .bind(&attempt.event_id)
+                                    .bind(claim),
+                            }
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        DeliveryOutcome::Dropped { event_id } => {
+                            sqlx::query($crate::store::sql::END_DELIVERY)
+                                .bind(event_id)
+                                .bind(claim)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
                 }
-                .execute(&mut *tx)
-                .await?;
                 tx.commit().await?;
-                Ok(())
-            }
-
-            async fn drop_delivery(&self, claim: &str, event_id: &str) -> StoreResult<()> {
-                let mut writer = self.writer().await?;
-                sqlx::query($crate::store::sql::END_DELIVERY)
-                    .bind(event_id)
-                    .bind(claim)
-                    .execute(&mut *writer)
-                    .await?;
                 Ok(())
             }
         }

@@ -9,17 +9,22 @@
 
 pub mod signature;
 
-use crate::api::events::{data_version, webhook_body};
+use crate::api::events::webhook_body;
+use crate::api::version::Version;
 use crate::domain::event::{WebhookDelivery, retry_delay};
 use crate::domain::id::{Kind, new_id, random_suffix};
 use crate::domain::list::{Micros, now};
-use crate::store::{ClaimedDelivery, Store};
+use crate::store::{ClaimedDelivery, DeliveryOutcome, Store, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
 /// Most deliveries in flight at once, per process.
 const CONCURRENCY: usize = 32;
+/// Most deliveries claimed, or outcomes recorded, in one statement list.
+const MAX_BATCH: u32 = 64;
+/// How long a burst of new events may gather before it is claimed.
+const COALESCE: Duration = Duration::from_millis(5);
 /// Most of a receiver's answer read; the rest is dropped unread.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
@@ -51,11 +56,7 @@ impl Worker {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(policy.timeout)
-            .user_agent(concat!(
-                "paylink/",
-                env!("CARGO_PKG_VERSION"),
-                " (webhooks)"
-            ))
+            .user_agent(concat!("paylink/", env!("CARGO_PKG_VERSION"), " (webhooks)"))
             .build()
             .unwrap_or_default();
         Worker {
@@ -68,24 +69,20 @@ impl Worker {
     }
 
     /// Delivers until `stop` turns true; attempts in flight then finish.
+    ///
+    /// Claims are taken in batches and outcomes recorded in batches, so
+    /// that on SQLite, where every write waits its turn behind payments,
+    /// deliveries cost few write transactions.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let slots = Arc::new(Semaphore::new(CONCURRENCY));
+        let freed = Arc::new(Notify::new());
         let written = self.store.events_written();
+        let (outcomes, recorded) = mpsc::unbounded_channel();
+        let recorder = tokio::spawn(self.clone().record(recorded));
         let mut failures = 0u32;
         while !*stop.borrow() {
             let free = slots.available_permits() as u32;
-            let claimed = if free == 0 {
-                Ok(vec![])
-            } else {
-                let at = now();
-                // The lease outlasts an attempt's timeout with room to
-                // record it; past it, another process may try again.
-                let lease = at + 2 * self.policy.timeout.as_micros() as Micros + 5_000_000;
-                self.store
-                    .claim_deliveries(at, lease, &self.claim, free)
-                    .await
-            };
-            let claimed = match claimed {
+            let claimed = match self.claim(free).await {
                 Ok(claimed) => {
                     failures = 0;
                     claimed
@@ -98,43 +95,73 @@ impl Worker {
                     vec![]
                 }
             };
-            let busy = claimed.len() as u32 == free && free > 0;
+            let slot_bound = claimed.len() as u32 == free;
             for delivery in claimed {
                 let Ok(permit) = slots.clone().acquire_owned().await else {
                     return;
                 };
-                let worker = self.clone();
+                let (worker, outcomes, freed) = (self.clone(), outcomes.clone(), freed.clone());
                 tokio::spawn(async move {
-                    worker.attempt(delivery).await;
+                    let _ = outcomes.send(worker.attempt(delivery).await);
                     drop(permit);
+                    freed.notify_one();
                 });
             }
-            if busy {
+            if slot_bound {
+                // More may be due: claim again as soon as a slot frees.
+                tokio::select! {
+                    () = freed.notified() => {}
+                    _ = stop.changed() => {}
+                }
                 continue;
             }
             tokio::select! {
-                () = written.notified() => {}
+                () = written.notified() => {
+                    // Let the writes of a burst gather into one claim.
+                    tokio::time::sleep(COALESCE).await;
+                }
                 () = tokio::time::sleep(self.policy.poll_interval) => {}
                 _ = stop.changed() => {}
             }
         }
-        // Let attempts in flight record their outcome.
+        // Let attempts in flight finish and their outcomes be recorded.
         let _ = tokio::time::timeout(
             self.policy.timeout + Duration::from_secs(1),
             slots.acquire_many(CONCURRENCY as u32),
         )
         .await;
+        drop(outcomes);
+        let _ = recorder.await;
     }
 
-    /// One attempt, recorded; then a retry is scheduled or deliveries end.
-    async fn attempt(&self, delivery: ClaimedDelivery) {
-        if let Err(e) = self.try_attempt(&delivery).await {
-            // The lease runs out and the attempt is made again.
-            tracing::warn!(error = %e, event = %delivery.event.id, "webhook attempt not recorded");
+    /// Up to `free` due deliveries, leased to this process.
+    async fn claim(&self, free: u32) -> StoreResult<Vec<ClaimedDelivery>> {
+        if free == 0 {
+            return Ok(vec![]);
+        }
+        let at = now();
+        // The lease outlasts an attempt's timeout with room to record it;
+        // past it, another process may try again.
+        let lease = at + 2 * self.policy.timeout.as_micros() as Micros + 5_000_000;
+        self.store
+            .claim_deliveries(at, lease, &self.claim, free.min(MAX_BATCH))
+            .await
+    }
+
+    /// Writes outcomes as they come, as many at once as have come.
+    async fn record(self: Arc<Self>, mut outcomes: mpsc::UnboundedReceiver<DeliveryOutcome>) {
+        let mut batch = Vec::new();
+        while outcomes.recv_many(&mut batch, MAX_BATCH as usize).await > 0 {
+            if let Err(e) = self.store.finish_deliveries(&self.claim, &batch).await {
+                // The leases run out and the attempts are made again.
+                tracing::warn!(error = %e, count = batch.len(), "webhook outcomes not recorded");
+            }
+            batch.clear();
         }
     }
 
-    async fn try_attempt(&self, delivery: &ClaimedDelivery) -> crate::store::StoreResult<()> {
+    /// One attempt, and what follows it.
+    async fn attempt(&self, delivery: ClaimedDelivery) -> DeliveryOutcome {
         let event = &delivery.event;
         let settings = delivery
             .settings
@@ -144,36 +171,42 @@ impl Worker {
         else {
             // Delivery was turned off, or the last attempt's outcome was
             // lost with its process: nothing more to send.
-            return self.store.drop_delivery(&self.claim, &event.id).await;
+            return DeliveryOutcome::Dropped {
+                event_id: event.id.clone(),
+            };
         };
         let uri = settings.webhook_uri.clone().unwrap_or_default();
-        let version = data_version(self.store.as_ref(), &event.account_id, event.mode).await?;
-        let before = self.store.webhook_deliveries(&[&event.id]).await?;
-        let body = webhook_body(&self.public_url, event, &before[0], version)
-            .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
+        let version = Version::parse(&settings.api_version).unwrap_or(Version::Current);
         let sent_at = now();
-        let timestamp = sent_at.div_euclid(1_000_000);
-        let mut secrets = vec![settings.webhook_secret.as_str()];
-        if let (Some(previous), Some(until)) = (
-            &settings.previous_webhook_secret,
-            settings.previous_secret_until,
-        ) {
-            if until > sent_at {
-                secrets.push(previous);
+        let (status, error) = match webhook_body(&self.public_url, event, &delivery.previous, version)
+        {
+            Ok(body) => {
+                let timestamp = sent_at.div_euclid(1_000_000);
+                let mut secrets = vec![settings.webhook_secret.as_str()];
+                if let (Some(previous), Some(until)) = (
+                    &settings.previous_webhook_secret,
+                    settings.previous_secret_until,
+                ) {
+                    if until > sent_at {
+                        secrets.push(previous);
+                    }
+                }
+                let signed = signature::sign(&secrets, timestamp, &body);
+                self.post(&uri, body, timestamp, &signed).await
             }
-        }
-        let signed = signature::sign(&secrets, timestamp, &body);
-        let (status, error) = self.post(&uri, body, timestamp, &signed).await;
+            Err(e) => (None, Some(format!("the event could not be written: {e}"))),
+        };
         let succeeded = error.is_none();
-        let record = delivery_record(event, &uri, status, error, sent_at);
         let retry_at = next_attempt(&self.policy, delivery.attempt, succeeded, now());
         if retry_at.is_none() && !succeeded {
             tracing::warn!(event = %event.id, attempts = delivery.attempt, %uri,
                 "webhook given up after the last attempt");
         }
-        self.store
-            .finish_delivery(&self.claim, &record, delivery.attempt, retry_at)
-            .await
+        DeliveryOutcome::Attempted {
+            attempt: delivery_record(event, &uri, status, error, sent_at),
+            number: delivery.attempt,
+            retry_at,
+        }
     }
 
     /// Sends the body; the receiver's status, and why the attempt failed.
