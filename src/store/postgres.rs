@@ -66,6 +66,9 @@ impl PostgresStore {
     /// PostgreSQL's two-argument maximum.
     const GREATEST: &'static str = "GREATEST";
 
+    /// How an event is recorded in one round trip.
+    const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_POSTGRES;
+
     /// Claimants on several processes pass over each other's rows.
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
 

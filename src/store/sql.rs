@@ -220,22 +220,34 @@ pub(super) fn paid_charge(
     }
 }
 
-/// Numbers an event of an account and mode; its time never goes backwards.
-pub(super) fn count_event_sql(greatest: &str) -> String {
-    format!(
-        "UPDATE event_counters SET last_seq = last_seq + 1, last_at = {greatest}(last_at, $3) \
-         WHERE account_id = $1 AND livemode = $2 RETURNING last_seq, last_at"
-    )
-}
+/// Records an event: numbers it in its account and mode (its time never
+/// goes backwards), writes it, and puts it in the webhook outbox if the
+/// account has a webhook for the mode. Binds: $1 account, $2 livemode,
+/// $3 time, $4 event id, $5 key, $6 charge id, $7 data. Each store writes
+/// it as one round trip in its own dialect.
+pub(super) const RECORD_EVENT_SQLITE: &str = "\
+     UPDATE event_counters SET last_seq = last_seq + 1, last_at = MAX(last_at, $3) \
+       WHERE account_id = $1 AND livemode = $2; \
+     INSERT INTO events (id, account_id, livemode, account_seq, key, charge_id, data, created_at) \
+       SELECT $4, $1, $2, last_seq, $5, $6, $7, last_at FROM event_counters \
+       WHERE account_id = $1 AND livemode = $2; \
+     INSERT INTO webhook_outbox (event_id, next_attempt_at) \
+       SELECT $4, last_at FROM event_counters c JOIN account_settings s \
+         ON s.account_id = c.account_id AND s.livemode = c.livemode \
+       WHERE c.account_id = $1 AND c.livemode = $2 AND s.webhook_uri IS NOT NULL;";
 
-pub(super) const INSERT_EVENT: &str = "INSERT INTO events \
-     (id, account_id, livemode, account_seq, key, charge_id, data, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-
-/// The event goes in the outbox if its account has a webhook for the mode.
-pub(super) const QUEUE_DELIVERY: &str = "INSERT INTO webhook_outbox (event_id, next_attempt_at) \
-     SELECT $1, $2 FROM account_settings \
-     WHERE account_id = $3 AND livemode = $4 AND webhook_uri IS NOT NULL";
+/// The same as one PostgreSQL statement of data-modifying CTEs.
+pub(super) const RECORD_EVENT_POSTGRES: &str = "\
+     WITH counter AS (UPDATE event_counters \
+         SET last_seq = last_seq + 1, last_at = GREATEST(last_at, $3) \
+         WHERE account_id = $1 AND livemode = $2 RETURNING last_seq, last_at), \
+       event AS (INSERT INTO events \
+         (id, account_id, livemode, account_seq, key, charge_id, data, created_at) \
+         SELECT $4, $1, $2, last_seq, $5, $6, $7, last_at FROM counter RETURNING created_at) \
+     INSERT INTO webhook_outbox (event_id, next_attempt_at) \
+       SELECT $4, event.created_at FROM event JOIN account_settings s \
+         ON s.account_id = $1 AND s.livemode = $2 \
+       WHERE s.webhook_uri IS NOT NULL";
 
 /// Takes a lease on the due deliveries, oldest first; `skip_locked` lets
 /// PostgreSQL claimants pass over the rows another one is claiming.
@@ -579,30 +591,16 @@ macro_rules! impl_sql_store {
                 data: &str,
                 at: Micros,
             ) -> StoreResult<()> {
-                let counter = sqlx::query(&$crate::store::sql::count_event_sql(<$store>::GREATEST))
+                // One round trip: numbering, the event and its delivery.
+                let id = $crate::domain::id::new_id($crate::domain::Kind::Event, mode);
+                sqlx::query(<$store>::RECORD_EVENT)
                     .bind(account_id)
                     .bind(mode.is_live())
                     .bind(at)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                let (seq, created_at): (i64, i64) = (counter.try_get("last_seq")?, counter.try_get("last_at")?);
-                let id = $crate::domain::id::new_id($crate::domain::Kind::Event, mode);
-                sqlx::query($crate::store::sql::INSERT_EVENT)
                     .bind(&id)
-                    .bind(account_id)
-                    .bind(mode.is_live())
-                    .bind(seq)
                     .bind(key.as_str())
                     .bind(charge_id)
                     .bind(data)
-                    .bind(created_at)
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query($crate::store::sql::QUEUE_DELIVERY)
-                    .bind(&id)
-                    .bind(created_at)
-                    .bind(account_id)
-                    .bind(mode.is_live())
                     .execute(&mut *conn)
                     .await?;
                 Ok(())

@@ -242,6 +242,9 @@ impl SqliteStore {
     /// SQLite's two-argument maximum.
     const GREATEST: &'static str = "MAX";
 
+    /// How an event is recorded in one round trip.
+    const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_SQLITE;
+
     /// Writes are serialized: a claim never meets another one's rows.
     const SKIP_LOCKED: &'static str = "";
 
