@@ -56,7 +56,11 @@ impl Worker {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(policy.timeout)
-            .user_agent(concat!("paylink/", env!("CARGO_PKG_VERSION"), " (webhooks)"))
+            .user_agent(concat!(
+                "paylink/",
+                env!("CARGO_PKG_VERSION"),
+                " (webhooks)"
+            ))
             .build()
             .unwrap_or_default();
         Worker {
@@ -178,24 +182,24 @@ impl Worker {
         let uri = settings.webhook_uri.clone().unwrap_or_default();
         let version = Version::parse(&settings.api_version).unwrap_or(Version::Current);
         let sent_at = now();
-        let (status, error) = match webhook_body(&self.public_url, event, &delivery.previous, version)
-        {
-            Ok(body) => {
-                let timestamp = sent_at.div_euclid(1_000_000);
-                let mut secrets = vec![settings.webhook_secret.as_str()];
-                if let (Some(previous), Some(until)) = (
-                    &settings.previous_webhook_secret,
-                    settings.previous_secret_until,
-                ) {
-                    if until > sent_at {
-                        secrets.push(previous);
+        let (status, error) =
+            match webhook_body(&self.public_url, event, &delivery.previous, version) {
+                Ok(body) => {
+                    let timestamp = sent_at.div_euclid(1_000_000);
+                    let mut secrets = vec![settings.webhook_secret.as_str()];
+                    if let (Some(previous), Some(until)) = (
+                        &settings.previous_webhook_secret,
+                        settings.previous_secret_until,
+                    ) {
+                        if until > sent_at {
+                            secrets.push(previous);
+                        }
                     }
+                    let signed = signature::sign(&secrets, timestamp, &body);
+                    self.post(&uri, body, timestamp, &signed).await
                 }
-                let signed = signature::sign(&secrets, timestamp, &body);
-                self.post(&uri, body, timestamp, &signed).await
-            }
-            Err(e) => (None, Some(format!("the event could not be written: {e}"))),
-        };
+                Err(e) => (None, Some(format!("the event could not be written: {e}"))),
+            };
         let succeeded = error.is_none();
         let retry_at = next_attempt(&self.policy, delivery.attempt, succeeded, now());
         if retry_at.is_none() && !succeeded {
