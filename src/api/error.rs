@@ -28,6 +28,7 @@ pub enum ApiError {
     InvalidCard(String),
     UsedToken,
     UsedLink,
+    FailedRefund(String),
     MethodNotAllowed,
     TooLarge,
     RequestTimeout,
@@ -68,7 +69,8 @@ impl ApiError {
             | ApiError::BadRequest(_)
             | ApiError::InvalidLink(_)
             | ApiError::InvalidCard(_)
-            | ApiError::UsedToken => StatusCode::BAD_REQUEST,
+            | ApiError::UsedToken
+            | ApiError::FailedRefund(_) => StatusCode::BAD_REQUEST,
             ApiError::UsedLink => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::InvalidCard(_) => "invalid_card",
             ApiError::UsedToken => "used_token",
             ApiError::UsedLink => "used_link",
+            ApiError::FailedRefund(_) => "failed_refund",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooLarge => "request_entity_too_large",
             ApiError::RequestTimeout => "request_timeout",
@@ -106,7 +109,8 @@ impl ApiError {
             ApiError::InvalidDateFormat(m)
             | ApiError::BadRequest(m)
             | ApiError::InvalidLink(m)
-            | ApiError::InvalidCard(m) => m.clone(),
+            | ApiError::InvalidCard(m)
+            | ApiError::FailedRefund(m) => m.clone(),
             ApiError::UsedToken => "token was already used".into(),
             ApiError::UsedLink => "link was already used".into(),
             ApiError::MethodNotAllowed => "the method is not allowed for this resource".into(),

@@ -9,6 +9,7 @@ pub mod events;
 pub mod links;
 pub mod objects;
 pub mod params;
+pub mod refunds;
 pub mod tokens;
 pub mod version;
 
@@ -119,6 +120,17 @@ pub fn router(state: AppState) -> Router {
         .route("/charges/", get(charges::list))
         .route("/charges/{id}", get(charges::retrieve))
         .route("/charges/{id}/events", get(events::for_charge))
+        .route(
+            "/charges/{id}/refunds",
+            get(refunds::for_charge).post(refunds::create),
+        )
+        .route(
+            "/charges/{id}/refunds/",
+            get(refunds::for_charge).post(refunds::create),
+        )
+        .route("/charges/{id}/refunds/{refund_id}", get(refunds::retrieve))
+        .route("/refunds", get(refunds::list_all))
+        .route("/refunds/", get(refunds::list_all))
         .route("/events", get(events::list))
         .route("/events/", get(events::list))
         .route("/events/{id}", get(events::retrieve))

@@ -6,6 +6,7 @@ use crate::domain::charge::{Charge, StoredCard, Token, fees};
 use crate::domain::event::{Event, EventData, EventKey, WebhookDelivery};
 use crate::domain::link::Link;
 use crate::domain::list::{ListWindow, Micros, Page, format_time};
+use crate::domain::refund::Refund;
 use crate::domain::{Mode, id::payment_code};
 use serde::Serialize;
 
@@ -219,7 +220,7 @@ pub struct ChargeObject<'a> {
     funding_amount: i64,
     funding_currency: &'static str,
     transaction_fees: TransactionFees,
-    refunds: ListObject<()>,
+    refunds: ListObject<RefundObject<'a>>,
     link: &'a str,
     card: CardObject<'a>,
     customer: Null,
@@ -239,6 +240,7 @@ pub struct ChargeObject<'a> {
     reversed: bool,
     reversible: bool,
     refundable: bool,
+    partially_refundable: bool,
     voided: bool,
     disputable: bool,
     expired: bool,
@@ -262,16 +264,20 @@ impl<'a> ChargeObject<'a> {
         let failure = charge.status.failure();
         let location = format!("/charges/{}", charge.id);
         let (refunded, refunded_amount) = match version {
-            Version::Current => (None, Some(0)),
-            Version::Legacy => (Some(0), None),
+            Version::Current => (None, Some(charge.refunded_amount)),
+            Version::Legacy => (Some(charge.refunded_amount), None),
         };
         ChargeObject {
             object: "charge",
             id: &charge.id,
             livemode: charge.mode.is_live(),
             refunds: ListObject::new(
-                vec![],
-                0,
+                charge
+                    .refunds
+                    .iter()
+                    .map(|r| RefundObject::new(r, version))
+                    .collect(),
+                charge.refund_count.max(0) as u64,
                 &ListWindow::first_page(now),
                 format!("{location}/refunds"),
             ),
@@ -328,7 +334,8 @@ impl<'a> ChargeObject<'a> {
             authorize_uri: None,
             reversed: false,
             reversible: false,
-            refundable: paid,
+            refundable: charge.refundable(),
+            partially_refundable: charge.refundable(),
             voided: false,
             disputable: paid,
             expired: false,
@@ -420,6 +427,50 @@ impl<'a> LinkObject<'a> {
 pub enum EventDataObject<'a> {
     Link(Box<LinkObject<'a>>),
     Charge(Box<ChargeObject<'a>>),
+    Refund(Box<RefundObject<'a>>),
+}
+
+/// The refund object.
+#[derive(Serialize)]
+pub struct RefundObject<'a> {
+    object: &'static str,
+    id: &'a str,
+    livemode: bool,
+    location: String,
+    amount: i64,
+    currency: &'static str,
+    charge: &'a str,
+    transaction: Null,
+    voided: bool,
+    status: &'static str,
+    metadata: serde_json::Value,
+    funding_amount: i64,
+    funding_currency: &'static str,
+    #[serde(flatten)]
+    stamp: Stamp,
+}
+
+impl<'a> RefundObject<'a> {
+    pub fn new(refund: &'a Refund, version: Version) -> Self {
+        RefundObject {
+            object: "refund",
+            id: &refund.id,
+            livemode: refund.mode.is_live(),
+            location: format!("/charges/{}/refunds/{}", refund.charge_id, refund.id),
+            amount: refund.amount,
+            currency: currency_code(refund.currency, version),
+            charge: &refund.charge_id,
+            transaction: None,
+            voided: false,
+            // No card network stands behind paylink: a refund is done at once.
+            status: "closed",
+            metadata: serde_json::from_str(&refund.metadata)
+                .unwrap_or_else(|_| serde_json::Value::Object(Default::default())),
+            funding_amount: refund.amount,
+            funding_currency: refund.currency.code(),
+            stamp: Stamp::new(refund.created_at, version),
+        }
+    }
 }
 
 /// One attempt to deliver an event.
@@ -499,6 +550,9 @@ impl<'a> EventObject<'a> {
                 data_version,
                 event.created_at,
             ))),
+            EventData::Refund(refund) => {
+                EventDataObject::Refund(Box::new(RefundObject::new(refund, data_version)))
+            }
             EventData::Charge(charge) => EventDataObject::Charge(Box::new(ChargeObject::new(
                 charge,
                 data_version,

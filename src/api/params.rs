@@ -106,6 +106,19 @@ impl Params {
         }
     }
 
+    /// A nested object as JSON (`metadata[key]=…` or `{"metadata":{…}}`).
+    pub fn json_object(
+        &self,
+        name: &str,
+        kind: ErrorKind,
+    ) -> Result<Option<Map<String, Value>>, ApiError> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(map.clone())),
+            Some(_) => Err(kind(format!("{name} must be an object"))),
+        }
+    }
+
     /// The list parameters of section 6.
     pub fn window(&self, now: i64) -> Result<ListWindow, ApiError> {
         let bad = ApiError::BadRequest;

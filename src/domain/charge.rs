@@ -4,6 +4,7 @@ use super::Mode;
 use super::card::{Card, FailureCode, Outcome};
 use super::list::Micros;
 use super::money::Currency;
+use super::refund::Refund;
 use serde::{Deserialize, Serialize};
 
 /// The card as stored with a token and copied onto its charge: never the
@@ -114,6 +115,18 @@ pub struct Charge {
     pub card: StoredCard,
     pub ip: Option<String>,
     pub created_at: Micros,
+    /// What its refunds add up to, never more than `amount`.
+    pub refunded_amount: i64,
+    pub refund_count: i64,
+    /// Its first page of refunds (up to 20), as the charge object embeds.
+    pub refunds: Vec<Refund>,
+}
+
+impl Charge {
+    /// Whether some of it may still be refunded.
+    pub fn refundable(&self) -> bool {
+        self.status.paid() && self.refunded_amount < self.amount
+    }
 }
 
 /// Omise's published Thai rate: 3.65% plus 7% VAT on the fee.

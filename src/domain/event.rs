@@ -4,6 +4,7 @@ use super::Mode;
 use super::charge::Charge;
 use super::link::Link;
 use super::list::Micros;
+use super::refund::Refund;
 
 /// What happened. Adding a kind of event is one variant and one line in
 /// `as_str`; the store writes it in the transaction of the change.
@@ -11,15 +12,21 @@ use super::list::Micros;
 pub enum EventKey {
     LinkCreate,
     ChargeCreate,
+    RefundCreate,
 }
 
 impl EventKey {
-    pub const ALL: [EventKey; 2] = [EventKey::LinkCreate, EventKey::ChargeCreate];
+    pub const ALL: [EventKey; 3] = [
+        EventKey::LinkCreate,
+        EventKey::ChargeCreate,
+        EventKey::RefundCreate,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EventKey::LinkCreate => "link.create",
             EventKey::ChargeCreate => "charge.create",
+            EventKey::RefundCreate => "refund.create",
         }
     }
 
@@ -38,6 +45,7 @@ impl EventKey {
 pub enum EventData {
     Link(Link),
     Charge(Box<Charge>),
+    Refund(Box<Refund>),
 }
 
 /// A stored event.

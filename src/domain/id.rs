@@ -36,6 +36,7 @@ pub enum Kind {
     Request,
     Event,
     WebhookDelivery,
+    Refund,
 }
 
 impl Kind {
@@ -49,6 +50,7 @@ impl Kind {
             Kind::Request => "req",
             Kind::Event => "evnt",
             Kind::WebhookDelivery => "whdl",
+            Kind::Refund => "rfnd",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod id;
 pub mod link;
 pub mod list;
 pub mod money;
+pub mod refund;
 
 pub use id::{Kind, Mode, ObjectId};
 pub use list::{ListWindow, Micros, Order, Page};

@@ -13,6 +13,7 @@ pub use sqlite::SqliteStore;
 use crate::domain::charge::{Charge, PayRefusal, Token};
 use crate::domain::event::{Event, WebhookDelivery};
 use crate::domain::link::Link;
+use crate::domain::refund::{NewRefund, Refund, RefundRefusal};
 use crate::domain::{ListWindow, Micros, Mode, Page};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -261,6 +262,31 @@ pub trait Store: Send + Sync + 'static {
     async fn account_display_name(&self, account_id: &str) -> StoreResult<Option<String>>;
     /// Sets the display name; false if there is no such account.
     async fn set_display_name(&self, account_id: &str, name: &str) -> StoreResult<bool>;
+
+    /// Refunds part or all of a successful charge, in one transaction:
+    /// refunds racing for what is left cannot together exceed the charge.
+    async fn create_refund(&self, refund: &NewRefund)
+    -> StoreResult<Result<Refund, RefundRefusal>>;
+    /// A refund of this charge that the account and mode can see.
+    async fn refund(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        charge_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<Refund>>;
+    /// A charge's refunds (the caller has checked it is visible).
+    async fn charge_refunds(
+        &self,
+        charge_id: &str,
+        window: &ListWindow,
+    ) -> StoreResult<Page<Refund>>;
+    async fn account_refunds(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        window: &ListWindow,
+    ) -> StoreResult<Page<Refund>>;
 
     /// When the account was created; `None` if there is no such account.
     async fn account_created_at(&self, account_id: &str) -> StoreResult<Option<Micros>>;

@@ -8,13 +8,16 @@ use crate::domain::charge::{Charge, ChargeStatus, StoredCard};
 use crate::domain::event::{Event, EventData, EventKey, WebhookDelivery};
 use crate::domain::link::Link;
 use crate::domain::money::Currency;
+use crate::domain::refund::Refund;
 use crate::domain::{ListWindow, Mode, Order};
 use serde_json::{Map, Value, json};
 
 pub(super) const LINK_COLUMNS: &str = "id, account_id, livemode, amount, currency, title, description, \
      multiple, used_at, deleted_at, created_at";
 pub(super) const CHARGE_COLUMNS: &str = "id, account_id, livemode, link_id, amount, currency, description, \
-     failure_code, card, ip, created_at";
+     failure_code, card, ip, created_at, refunded_amount, refund_count";
+pub(super) const REFUND_COLUMNS: &str =
+    "id, account_id, livemode, charge_id, amount, currency, metadata, created_at";
 
 pub(super) const EVENT_COLUMNS: &str = "id, account_id, livemode, key, data, created_at";
 pub(super) const DELIVERY_COLUMNS: &str = "id, event_id, uri, status, error, created_at";
@@ -103,7 +106,36 @@ pub(super) fn charge_from(row: &impl Columns) -> StoreResult<Charge> {
         card: card_from_json(&row.text("card")?)?,
         ip: row.text_opt("ip")?,
         created_at: row.int("created_at")?,
+        // An event's copy made before refunds existed has none.
+        refunded_amount: row.int_opt("refunded_amount")?.unwrap_or(0),
+        refund_count: row.int_opt("refund_count")?.unwrap_or(0),
+        refunds: vec![],
     })
+}
+
+pub(super) fn refund_from(row: &impl Columns) -> StoreResult<Refund> {
+    Ok(Refund {
+        id: row.text("id")?,
+        account_id: row.text("account_id")?,
+        mode: Mode::from_live(row.flag("livemode")?),
+        charge_id: row.text("charge_id")?,
+        amount: row.int("amount")?,
+        currency: Currency::parse(&row.text("currency")?)
+            .map_err(|_| corrupt("refund currency"))?,
+        metadata: row.text("metadata")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+/// The refund's columns as an event keeps them (see `refund_from`).
+pub(super) fn refund_snapshot(refund: &Refund) -> String {
+    json!({
+        "id": refund.id, "account_id": refund.account_id, "livemode": refund.mode.is_live(),
+        "charge_id": refund.charge_id, "amount": refund.amount,
+        "currency": refund.currency.code(), "metadata": refund.metadata,
+        "created_at": refund.created_at,
+    })
+    .to_string()
 }
 
 /// The link's columns as an event keeps them (see `link_from`).
@@ -126,6 +158,7 @@ pub(super) fn charge_snapshot(charge: &Charge) -> StoreResult<String> {
         "description": charge.description,
         "failure_code": charge.status.failure().map(FailureCode::code),
         "card": card, "ip": charge.ip, "created_at": charge.created_at,
+        "refunded_amount": charge.refunded_amount, "refund_count": charge.refund_count,
     })
     .to_string())
 }
@@ -148,6 +181,7 @@ pub(super) fn event_from(row: &impl Columns) -> StoreResult<Event> {
         serde_json::from_str(&row.text("data")?).map_err(|_| corrupt("event data"))?;
     let data = match key.object() {
         "link" => EventData::Link(link_from(&data)?),
+        "refund" => EventData::Refund(Box::new(refund_from(&data)?)),
         _ => EventData::Charge(Box::new(charge_from(&data)?)),
     };
     Ok(Event {
@@ -217,6 +251,9 @@ pub(super) fn paid_charge(
         card,
         ip: payment.ip.clone(),
         created_at,
+        refunded_amount: 0,
+        refund_count: 0,
+        refunds: vec![],
     }
 }
 
@@ -248,6 +285,35 @@ pub(super) const RECORD_EVENT_POSTGRES: &str = "\
        SELECT $4, event.created_at FROM event JOIN account_settings s \
          ON s.account_id = $1 AND s.livemode = $2 \
        WHERE s.webhook_uri IS NOT NULL";
+
+/// Takes the amount from what is left to refund on a successful charge;
+/// PostgreSQL re-checks the condition after a concurrent refund commits.
+pub(super) const CLAIM_REFUND: &str = "UPDATE charges \
+     SET refunded_amount = refunded_amount + $4, refund_count = refund_count + 1 \
+     WHERE id = $1 AND account_id = $2 AND livemode = $3 AND failure_code IS NULL \
+       AND refunded_amount + $4 <= amount \
+     RETURNING currency, refund_count";
+
+/// Numbers a refund of an account and mode; its time never goes backwards.
+pub(super) fn count_refund_sql(greatest: &str) -> String {
+    format!(
+        "UPDATE refund_counters SET last_seq = last_seq + 1, last_at = {greatest}(last_at, $3) \
+         WHERE account_id = $1 AND livemode = $2 RETURNING last_seq, last_at"
+    )
+}
+
+pub(super) const INSERT_REFUND: &str = "INSERT INTO refunds (id, account_id, livemode, \
+     account_seq, charge_id, charge_seq, amount, currency, metadata, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// The first page of refunds of each charge that has any.
+pub(super) fn first_refunds_sql(n: usize) -> String {
+    format!(
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE charge_id IN ({}) AND charge_seq <= 20 \
+         ORDER BY charge_seq",
+        placeholders(1, n)
+    )
+}
 
 /// Takes a lease on the due deliveries, oldest first; `skip_locked` lets
 /// PostgreSQL claimants pass over the rows another one is claiming.
@@ -333,7 +399,7 @@ macro_rules! impl_sql_store {
         use $crate::domain::event::{Event, EventKey, WebhookDelivery};
         use $crate::domain::link::Link;
         use $crate::domain::{ListWindow, Micros, Mode, Page};
-        use $crate::store::sql::{CHARGE_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS, LINK_COLUMNS, SETTINGS_COLUMNS};
+        use $crate::store::sql::{CHARGE_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS, LINK_COLUMNS, REFUND_COLUMNS, SETTINGS_COLUMNS};
         use $crate::store::{KeyKind, KeyRecord, Payment, Principal, StoreResult};
         use sqlx::Row;
 
@@ -404,8 +470,69 @@ macro_rules! impl_sql_store {
                 mode: Option<Mode>,
                 window: &ListWindow,
             ) -> StoreResult<Page<Charge>> {
-                let page = Self::rows_by_seq(conn, "charges", CHARGE_COLUMNS, scope, seq, binds, mode, window).await?;
-                page.try_map(Self::charge_from_row)
+                let page = Self::rows_by_seq(&mut *conn, "charges", CHARGE_COLUMNS, scope, seq, binds, mode, window).await?;
+                let mut page = page.try_map(Self::charge_from_row)?;
+                Self::attach_refunds(conn, &mut page.data).await?;
+                Ok(page)
+            }
+
+            /// Gives each charge that has refunds its first page of them.
+            async fn attach_refunds(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                charges: &mut [Charge],
+            ) -> StoreResult<()> {
+                let ids: Vec<&str> = charges
+                    .iter()
+                    .filter(|c| c.refund_count > 0)
+                    .map(|c| c.id.as_str())
+                    .collect();
+                if ids.is_empty() {
+                    return Ok(());
+                }
+                let sql = $crate::store::sql::first_refunds_sql(ids.len());
+                let rows = Self::scoped(&sql, &ids, None).fetch_all(&mut *conn).await?;
+                let mut refunds = rows
+                    .iter()
+                    .map($crate::store::sql::refund_from)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                for charge in charges.iter_mut() {
+                    let (mine, rest) = refunds.into_iter().partition(|r| r.charge_id == charge.id);
+                    charge.refunds = mine;
+                    refunds = rest;
+                }
+                Ok(())
+            }
+
+            /// One charge's row, with its refunds.
+            async fn charge_where(&self, sql: &str, binds: &[&str], mode: Option<Mode>) -> StoreResult<Option<Charge>> {
+                let mut conn = self.pool.acquire().await?;
+                let row = Self::scoped(sql, binds, mode).fetch_optional(&mut *conn).await?;
+                let Some(mut charge) = row.as_ref().map(Self::charge_from_row).transpose()? else {
+                    return Ok(None);
+                };
+                Self::attach_refunds(&mut conn, std::slice::from_mut(&mut charge)).await?;
+                Ok(Some(charge))
+            }
+
+            /// Why a refund was not made, read after its transaction rolled back.
+            async fn refund_refusal(&self, new: &$crate::domain::refund::NewRefund) -> StoreResult<$crate::domain::refund::RefundRefusal> {
+                use $crate::domain::refund::RefundRefusal;
+                let row = sqlx::query(
+                    "SELECT amount, refunded_amount, failure_code FROM charges \
+                     WHERE id = $1 AND account_id = $2 AND livemode = $3",
+                )
+                .bind(&new.charge_id)
+                .bind(&new.account_id)
+                .bind(new.mode.is_live())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(RefundRefusal::ChargeNotFound) };
+                let failure: Option<String> = row.try_get("failure_code")?;
+                if failure.is_some() {
+                    return Ok(RefundRefusal::NotSuccessful);
+                }
+                let (amount, refunded): (i64, i64) = (row.try_get("amount")?, row.try_get("refunded_amount")?);
+                Ok(RefundRefusal::ExceedsRemaining { remaining: amount - refunded })
             }
 
             /// The same over any table numbered that way (charges, events).
@@ -692,7 +819,7 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await?;
                 for live in [false, true] {
-                    for counters in ["charge_counters", "event_counters"] {
+                    for counters in ["charge_counters", "event_counters", "refund_counters"] {
                         sqlx::query(&format!("INSERT INTO {counters} (account_id, livemode) VALUES ($1, $2)"))
                             .bind(id)
                             .bind(live)
@@ -893,26 +1020,115 @@ macro_rules! impl_sql_store {
             }
 
             async fn charge(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Charge>> {
-                let row = sqlx::query(&format!(
+                let sql = format!(
                     "SELECT {CHARGE_COLUMNS} FROM charges \
                      WHERE id = $1 AND account_id = $2 AND livemode = $3"
-                ))
-                .bind(id)
-                .bind(account_id)
-                .bind(mode.is_live())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.as_ref().map(Self::charge_from_row).transpose()
+                );
+                self.charge_where(&sql, &[id, account_id], Some(mode)).await
             }
 
             async fn charge_by_id(&self, id: &str) -> StoreResult<Option<Charge>> {
-                let row = sqlx::query(&format!(
-                    "SELECT {CHARGE_COLUMNS} FROM charges WHERE id = $1"
-                ))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.as_ref().map(Self::charge_from_row).transpose()
+                let sql = format!("SELECT {CHARGE_COLUMNS} FROM charges WHERE id = $1");
+                self.charge_where(&sql, &[id], None).await
+            }
+
+            async fn create_refund(
+                &self,
+                new: &$crate::domain::refund::NewRefund,
+            ) -> StoreResult<Result<$crate::domain::refund::Refund, $crate::domain::refund::RefundRefusal>> {
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
+                let charged = sqlx::query($crate::store::sql::CLAIM_REFUND)
+                    .bind(&new.charge_id)
+                    .bind(&new.account_id)
+                    .bind(new.mode.is_live())
+                    .bind(new.amount)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(charged) = charged else {
+                    // Roll back before the writer is let go.
+                    tx.rollback().await?;
+                    drop(writer);
+                    return Ok(Err(self.refund_refusal(new).await?));
+                };
+                let currency: String = charged.try_get("currency")?;
+                let charge_seq: i64 = charged.try_get("refund_count")?;
+                let counter = sqlx::query(&$crate::store::sql::count_refund_sql(<$store>::GREATEST))
+                    .bind(&new.account_id)
+                    .bind(new.mode.is_live())
+                    .bind(new.now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let refund = $crate::domain::refund::Refund {
+                    id: new.id.clone(),
+                    account_id: new.account_id.clone(),
+                    mode: new.mode,
+                    charge_id: new.charge_id.clone(),
+                    amount: new.amount,
+                    currency: $crate::domain::money::Currency::parse(&currency)
+                        .map_err(|_| $crate::store::sql::corrupt("charge currency"))?,
+                    metadata: new.metadata.clone(),
+                    created_at: counter.try_get("last_at")?,
+                };
+                sqlx::query($crate::store::sql::INSERT_REFUND)
+                    .bind(&refund.id)
+                    .bind(&refund.account_id)
+                    .bind(refund.mode.is_live())
+                    .bind(counter.try_get::<i64, _>("last_seq")?)
+                    .bind(&refund.charge_id)
+                    .bind(charge_seq)
+                    .bind(refund.amount)
+                    .bind(refund.currency.code())
+                    .bind(&refund.metadata)
+                    .bind(refund.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                let snapshot = $crate::store::sql::refund_snapshot(&refund);
+                Self::record_event(&mut tx, EventKey::RefundCreate, &refund.account_id, refund.mode,
+                    Some(&refund.charge_id), &snapshot, refund.created_at).await?;
+                tx.commit().await?;
+                self.events_written.notify_one();
+                Ok(Ok(refund))
+            }
+
+            async fn refund(
+                &self,
+                account_id: &str,
+                mode: Mode,
+                charge_id: &str,
+                id: &str,
+            ) -> StoreResult<Option<$crate::domain::refund::Refund>> {
+                let sql = format!(
+                    "SELECT {REFUND_COLUMNS} FROM refunds \
+                     WHERE id = $1 AND charge_id = $2 AND account_id = $3 AND livemode = $4"
+                );
+                let row = Self::scoped(&sql, &[id, charge_id, account_id], Some(mode))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($crate::store::sql::refund_from).transpose()
+            }
+
+            async fn charge_refunds(
+                &self,
+                charge_id: &str,
+                window: &ListWindow,
+            ) -> StoreResult<Page<$crate::domain::refund::Refund>> {
+                let mut conn = self.pool.acquire().await?;
+                let page = Self::rows_by_seq(&mut conn, "refunds", REFUND_COLUMNS, "charge_id = $1",
+                    "charge_seq", &[charge_id], None, window).await?;
+                page.try_map($crate::store::sql::refund_from)
+            }
+
+            async fn account_refunds(
+                &self,
+                account_id: &str,
+                mode: Mode,
+                window: &ListWindow,
+            ) -> StoreResult<Page<$crate::domain::refund::Refund>> {
+                let mut conn = self.pool.acquire().await?;
+                let page = Self::rows_by_seq(&mut conn, "refunds", REFUND_COLUMNS,
+                    "account_id = $1 AND livemode = $2", "account_seq", &[account_id], Some(mode), window).await?;
+                page.try_map($crate::store::sql::refund_from)
             }
 
             async fn links_charges(

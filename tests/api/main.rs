@@ -13,5 +13,6 @@ mod lists;
 mod pages;
 mod payments;
 mod postgres;
+mod refunds;
 mod replays;
 mod webhooks;
