@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth;
 pub mod cache;
+pub mod capability;
 pub mod charges;
 pub mod error;
 pub mod events;
@@ -130,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/charges/{id}/refunds/{refund_id}", get(refunds::retrieve))
         .route("/refunds", get(refunds::list_all))
+        .route("/capability", get(capability::retrieve))
+        .route("/capability/", get(capability::retrieve))
         .route("/refunds/", get(refunds::list_all))
         .route("/events", get(events::list))
         .route("/events/", get(events::list))

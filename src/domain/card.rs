@@ -30,6 +30,17 @@ pub enum Brand {
 }
 
 impl Brand {
+    /// Every brand paylink's card checks know.
+    pub const ALL: [Brand; 7] = [
+        Brand::Visa,
+        Brand::MasterCard,
+        Brand::Jcb,
+        Brand::AmericanExpress,
+        Brand::DinersClub,
+        Brand::Discover,
+        Brand::UnionPay,
+    ];
+
     /// The brand name as the payment API spells it, e.g. `"MasterCard"`.
     pub fn name(self) -> &'static str {
         match self {

@@ -232,3 +232,38 @@ db_tests!(
     events_paginate_and_take_both_shapes,
     the_account_takes_a_webhook_uri,
 );
+
+/// `GET /capability` with either key: the card, its brands and currencies.
+#[tokio::test]
+async fn capability_answers_either_key() {
+    let app = TestApp::spawn().await;
+    for key in [app.sk(), app.pk()] {
+        let reply = send(app.request(Method::GET, "/capability", key)).await;
+        let body = reply.assert_ok();
+        assert_eq!(body["object"], "capability");
+        assert_eq!(body["country"], "TH");
+        assert_eq!(body["banks"], json!([]));
+        assert_eq!(body["tokenization_methods"], json!([]));
+        assert_eq!(body["zero_interest_installments"], false);
+        assert_eq!(
+            body["limits"]["charge_amount"],
+            json!({"min": 2000, "max": 15000000})
+        );
+        let card = &body["payment_methods"][0];
+        assert_eq!(card["name"], "card");
+        assert!(
+            card["currencies"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("THB"))
+        );
+        assert!(
+            card["card_brands"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("Visa"))
+        );
+    }
+    let none = send(app.client.get(app.url("/capability"))).await;
+    none.assert_error(401, "authentication_failure");
+}
