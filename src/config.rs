@@ -75,6 +75,11 @@ pub struct ServeConfig {
     #[arg(long, env = "PAYLINK_LIVE_PAYMENTS", default_value_t = false)]
     pub live_payments: bool,
 
+    /// How long a 3-D Secure charge waits for the payer at the test bank
+    /// before it expires.
+    #[arg(long, env = "PAYLINK_AUTHORIZE_TIMEOUT", default_value = "15m", value_parser = parse_duration)]
+    pub authorize_timeout: Duration,
+
     #[command(flatten)]
     pub connections: ConnectionArgs,
 
@@ -236,6 +241,7 @@ impl ServeConfig {
             public_url: None,
             body_limit: 64 * 1024,
             live_payments: false,
+            authorize_timeout: Duration::from_secs(15 * 60),
             connections: ConnectionArgs::default(),
             webhooks: WebhookArgs::default(),
         }

@@ -72,6 +72,7 @@ pub fn app(store: Arc<dyn Store>, config: &ServeConfig, public_url: &str) -> Rou
         config: Arc::new(ApiConfig {
             body_limit: config.body_limit,
             live_payments: config.live_payments,
+            authorize_timeout: config.authorize_timeout.as_micros() as i64,
         }),
         public_url: public_url.trim_end_matches('/').into(),
         cache: Default::default(),
@@ -96,6 +97,9 @@ pub struct Server {
     app: Router,
     limits: ConnectionLimits,
     webhooks: Arc<Worker>,
+    store: Arc<dyn Store>,
+    /// How often pending charges are checked for expiry.
+    expiry_interval: Duration,
     pub local_addr: SocketAddr,
     pub public_url: String,
 }
@@ -110,7 +114,11 @@ impl Server {
             .clone()
             .unwrap_or_else(|| format!("http://{local_addr}"));
         let app = app(store.clone(), config, &public_url);
-        let webhooks = Arc::new(Worker::new(store, &public_url, config.webhooks.policy()));
+        let webhooks = Arc::new(Worker::new(
+            store.clone(),
+            &public_url,
+            config.webhooks.policy(),
+        ));
         let open_files = raise_open_file_limit();
         let limits = ConnectionLimits {
             header_timeout: config.connections.header_timeout,
@@ -125,6 +133,11 @@ impl Server {
             app,
             limits,
             webhooks,
+            store,
+            // A charge expires within a second of its time, or sooner for
+            // short timeouts (tests).
+            expiry_interval: (config.authorize_timeout / 4)
+                .clamp(Duration::from_millis(20), Duration::from_secs(1)),
             local_addr,
             public_url,
         })
@@ -137,11 +150,17 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop, stopping) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(self.webhooks.run(stopping));
+        let worker = tokio::spawn(self.webhooks.run(stopping.clone()));
+        let expiry = tokio::spawn(crate::expiry::run(
+            self.store,
+            self.expiry_interval,
+            stopping,
+        ));
         let served =
             crate::connections::serve(self.listener, self.app, self.limits, shutdown).await;
         let _ = stop.send(true);
         let _ = tokio::time::timeout(self.limits.shutdown_grace, worker).await;
+        let _ = tokio::time::timeout(self.limits.shutdown_grace, expiry).await;
         served
     }
 }

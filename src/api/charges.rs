@@ -6,8 +6,10 @@ use super::params::Params;
 use super::version::RequestedVersion;
 use super::{AppState, IdPath, json_response};
 use crate::api::auth::SecretKey;
+use crate::domain::charge::Completion;
 use crate::domain::list::now;
-use crate::domain::{Kind, ObjectId};
+use crate::domain::{Kind, Mode, ObjectId};
+use crate::store::Principal;
 use axum::extract::State;
 use axum::response::Response;
 
@@ -25,6 +27,7 @@ pub async fn list(
         .account_charges(&principal.account_id, principal.mode, &window)
         .await?;
     Ok(json_response(&charges_list(
+        &state.public_url,
         &page,
         "/charges".into(),
         version,
@@ -46,5 +49,71 @@ pub async fn retrieve(
         .await?
         .ok_or_else(not_found)?;
     let version = version.resolve()?;
-    Ok(json_response(&ChargeObject::new(&charge, version, now())))
+    Ok(json_response(&ChargeObject::new(
+        &state.public_url,
+        &charge,
+        version,
+        now(),
+    )))
+}
+
+/// Ends a pending test-mode charge as the test bank would.
+async fn complete(
+    state: &AppState,
+    principal: &Principal,
+    raw: &str,
+    version: &RequestedVersion,
+    completion: Completion,
+) -> Result<Response> {
+    let not_found = || ApiError::not_found("charge", raw);
+    let id = ObjectId::parse(Kind::Charge, raw).ok_or_else(not_found)?;
+    // Omise has these in test mode only: in live mode there is no such route
+    // for a charge, so a live key finds nothing.
+    if principal.mode == Mode::Live {
+        return Err(not_found());
+    }
+    let charge = state
+        .store
+        .charge(&principal.account_id, principal.mode, id.as_str())
+        .await?
+        .ok_or_else(not_found)?;
+    let version = version.resolve()?;
+    match state
+        .store
+        .complete_charge(&charge.id, completion, now())
+        .await?
+    {
+        Some(Ok(done)) => Ok(json_response(&ChargeObject::new(
+            &state.public_url,
+            &done,
+            version,
+            now(),
+        ))),
+        Some(Err(status)) => Err(ApiError::BadRequest(format!(
+            "charge {} is {}, not pending: only a pending charge can be marked as paid or failed",
+            charge.id,
+            status.as_str()
+        ))),
+        None => Err(not_found()),
+    }
+}
+
+/// `POST /charges/{id}/mark_as_paid` (test mode).
+pub async fn mark_as_paid(
+    State(state): State<AppState>,
+    SecretKey(principal): SecretKey,
+    IdPath(raw): IdPath,
+    version: RequestedVersion,
+) -> Result<Response> {
+    complete(&state, &principal, &raw, &version, Completion::Paid).await
+}
+
+/// `POST /charges/{id}/mark_as_failed` (test mode).
+pub async fn mark_as_failed(
+    State(state): State<AppState>,
+    SecretKey(principal): SecretKey,
+    IdPath(raw): IdPath,
+    version: RequestedVersion,
+) -> Result<Response> {
+    complete(&state, &principal, &raw, &version, Completion::Failed).await
 }

@@ -77,6 +77,7 @@ pub async fn create(
         used_at: None,
         deleted_at: None,
         created_at,
+        pending_charge_id: None,
     };
     state.store.insert_link(&link).await?;
     let no_charges = Page {
@@ -183,5 +184,11 @@ pub async fn charges(
     let window = params.window(at)?;
     let page = state.store.link_charges(&link.id, &window).await?;
     let location = format!("/links/{}/charges", link.id);
-    Ok(json_response(&charges_list(&page, location, version, at)))
+    Ok(json_response(&charges_list(
+        &state.public_url,
+        &page,
+        location,
+        version,
+        at,
+    )))
 }

@@ -44,6 +44,8 @@ pub struct ApiConfig {
     pub body_limit: usize,
     /// Whether live-mode links take (simulated) payments.
     pub live_payments: bool,
+    /// How long a 3-D Secure charge waits, in microseconds.
+    pub authorize_timeout: i64,
 }
 
 /// An id from the path; a path that does not decode is an unknown route.
@@ -121,6 +123,11 @@ pub fn router(state: AppState) -> Router {
         .route("/charges/", get(charges::list))
         .route("/charges/{id}", get(charges::retrieve))
         .route("/charges/{id}/events", get(events::for_charge))
+        .route("/charges/{id}/mark_as_paid", post(charges::mark_as_paid))
+        .route(
+            "/charges/{id}/mark_as_failed",
+            post(charges::mark_as_failed),
+        )
         .route(
             "/charges/{id}/refunds",
             get(refunds::for_charge).post(refunds::create),

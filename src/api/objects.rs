@@ -2,7 +2,7 @@
 //! in the order Omise sends them, without building a JSON tree first.
 
 use super::version::Version;
-use crate::domain::charge::{Charge, StoredCard, Token, fees};
+use crate::domain::charge::{Charge, ChargeStatus, StoredCard, Token, fees};
 use crate::domain::event::{Event, EventData, EventKey, WebhookDelivery};
 use crate::domain::link::Link;
 use crate::domain::list::{ListWindow, Micros, Page, format_time};
@@ -231,12 +231,12 @@ pub struct ChargeObject<'a> {
     terminal: Null,
     platform_fee: PlatformFee,
     failure_code: Option<&'static str>,
-    failure_message: Option<&'static str>,
+    failure_message: Option<&'a str>,
     merchant_advice: Null,
     merchant_advice_code: Null,
     ip: Option<&'a str>,
-    return_uri: Null,
-    authorize_uri: Null,
+    return_uri: Option<String>,
+    authorize_uri: Option<String>,
     reversed: bool,
     reversible: bool,
     refundable: bool,
@@ -245,7 +245,7 @@ pub struct ChargeObject<'a> {
     disputable: bool,
     expired: bool,
     expires_at: String,
-    expired_at: Null,
+    expired_at: Option<String>,
     reversed_at: Null,
     zero_interest_installments: bool,
     installment_terms: Null,
@@ -257,7 +257,7 @@ pub struct ChargeObject<'a> {
 impl<'a> ChargeObject<'a> {
     /// `now` ends the (always empty) refunds list, as any list ends at
     /// its request's time.
-    pub fn new(charge: &'a Charge, version: Version, now: Micros) -> Self {
+    pub fn new(public_url: &str, charge: &'a Charge, version: Version, now: Micros) -> Self {
         let paid = charge.status.paid();
         let (fee, fee_vat, net) = fees(charge.amount, charge.status);
         let paid_amount = if paid { charge.amount } else { 0 };
@@ -294,7 +294,7 @@ impl<'a> ChargeObject<'a> {
             metadata: Metadata {},
             status: charge.status.as_str(),
             paid,
-            paid_at: paid.then(|| format_time(charge.created_at)),
+            paid_at: charge.paid_at().map(format_time),
             authorized: paid,
             capturable: false,
             capture: true,
@@ -326,21 +326,36 @@ impl<'a> ChargeObject<'a> {
                 percentage: None,
             },
             failure_code: failure.map(|f| f.code()),
-            failure_message: failure.map(|f| f.message()),
+            failure_message: failure
+                .map(|f| charge.failure_message.as_deref().unwrap_or(f.message())),
             merchant_advice: None,
             merchant_advice_code: None,
             ip: charge.ip.as_deref(),
-            return_uri: None,
-            authorize_uri: None,
+            return_uri: charge.authorize.then(|| {
+                format!(
+                    "{public_url}/pay/{}/complete?charge={}",
+                    payment_code(&charge.link_id),
+                    charge.id
+                )
+            }),
+            authorize_uri: charge
+                .authorize
+                .then(|| format!("{public_url}/authorize/{}", charge.id)),
             reversed: false,
             reversible: false,
             refundable: charge.refundable(),
             partially_refundable: charge.refundable(),
             voided: false,
             disputable: paid,
-            expired: false,
-            expires_at: format_time(charge.created_at + WEEK_MICROS),
-            expired_at: None,
+            expired: charge.status == ChargeStatus::Expired,
+            expires_at: format_time(
+                charge
+                    .authorize_expires_at
+                    .unwrap_or(charge.created_at + WEEK_MICROS),
+            ),
+            expired_at: (charge.status == ChargeStatus::Expired)
+                .then(|| charge.completed_at.map(format_time))
+                .flatten(),
             reversed_at: None,
             zero_interest_installments: false,
             installment_terms: None,
@@ -352,6 +367,7 @@ impl<'a> ChargeObject<'a> {
 
 /// A page of charges as a list object.
 pub fn charges_list<'a>(
+    public_url: &str,
     page: &'a Page<Charge>,
     location: String,
     version: Version,
@@ -360,7 +376,7 @@ pub fn charges_list<'a>(
     let data = page
         .data
         .iter()
-        .map(|c| ChargeObject::new(c, version, now))
+        .map(|c| ChargeObject::new(public_url, c, version, now))
         .collect();
     ListObject::new(data, page.total, &page.window, location)
 }
@@ -404,7 +420,13 @@ impl<'a> LinkObject<'a> {
             object: "link",
             id: &link.id,
             livemode: link.mode.is_live(),
-            charges: charges_list(charges, format!("{location}/charges"), version, now),
+            charges: charges_list(
+                public_url,
+                charges,
+                format!("{location}/charges"),
+                version,
+                now,
+            ),
             location,
             amount: link.amount,
             currency: currency_code(link.currency, version),
@@ -554,6 +576,7 @@ impl<'a> EventObject<'a> {
                 EventDataObject::Refund(Box::new(RefundObject::new(refund, data_version)))
             }
             EventData::Charge(charge) => EventDataObject::Charge(Box::new(ChargeObject::new(
+                public_url,
                 charge,
                 data_version,
                 event.created_at,

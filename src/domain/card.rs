@@ -151,6 +151,8 @@ pub enum Outcome {
     Success,
     /// The charge fails with the given reason.
     Decline(FailureCode),
+    /// The charge waits for the payer to pass 3-D Secure at the test bank.
+    Authenticate,
 }
 
 /// Why a charge failed, using the payment API's failure codes.
@@ -409,7 +411,13 @@ fn fingerprint(salt: &str, digits: &str) -> String {
     out
 }
 
+/// Numbers whose test-mode charges need 3-D Secure (Visa, Mastercard).
+pub const TEST_3DS: [&str; 2] = ["4000000000003220", "5200000000003225"];
+
 fn outcome_for(digits: &str) -> Outcome {
+    if TEST_3DS.contains(&digits) {
+        return Outcome::Authenticate;
+    }
     TEST_DECLINES
         .iter()
         .find(|(number, _)| *number == digits)

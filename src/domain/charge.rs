@@ -67,11 +67,15 @@ pub struct Token {
     pub created_at: Micros,
 }
 
-/// `successful` or `failed`: paylink's processor decides at once.
+/// Where a charge is in its life. Most are decided at once; a 3-D Secure
+/// charge is `pending` until the payer passes or fails authentication, or
+/// until it expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChargeStatus {
     Successful,
     Failed(FailureCode),
+    Pending,
+    Expired,
 }
 
 impl ChargeStatus {
@@ -79,6 +83,7 @@ impl ChargeStatus {
         match outcome {
             Outcome::Success => ChargeStatus::Successful,
             Outcome::Decline(code) => ChargeStatus::Failed(code),
+            Outcome::Authenticate => ChargeStatus::Pending,
         }
     }
 
@@ -86,6 +91,19 @@ impl ChargeStatus {
         match self {
             ChargeStatus::Successful => "successful",
             ChargeStatus::Failed(_) => "failed",
+            ChargeStatus::Pending => "pending",
+            ChargeStatus::Expired => "expired",
+        }
+    }
+
+    /// The stored status and failure code.
+    pub fn parse(status: &str, failure: Option<FailureCode>) -> Option<ChargeStatus> {
+        match (status, failure) {
+            ("successful", None) => Some(ChargeStatus::Successful),
+            ("failed", Some(code)) => Some(ChargeStatus::Failed(code)),
+            ("pending", None) => Some(ChargeStatus::Pending),
+            ("expired", None) => Some(ChargeStatus::Expired),
+            _ => None,
         }
     }
 
@@ -95,8 +113,8 @@ impl ChargeStatus {
 
     pub fn failure(self) -> Option<FailureCode> {
         match self {
-            ChargeStatus::Successful => None,
             ChargeStatus::Failed(code) => Some(code),
+            _ => None,
         }
     }
 }
@@ -115,6 +133,14 @@ pub struct Charge {
     pub card: StoredCard,
     pub ip: Option<String>,
     pub created_at: Micros,
+    /// Whether it went through 3-D Secure at the test bank.
+    pub authorize: bool,
+    /// When a pending charge expires.
+    pub authorize_expires_at: Option<Micros>,
+    /// When it left `pending` (authenticated, failed or expired).
+    pub completed_at: Option<Micros>,
+    /// A failure message of its own, instead of its code's.
+    pub failure_message: Option<String>,
     /// What its refunds add up to, never more than `amount`.
     pub refunded_amount: i64,
     pub refund_count: i64,
@@ -122,7 +148,44 @@ pub struct Charge {
     pub refunds: Vec<Refund>,
 }
 
+/// How a pending charge ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// The payer passed authentication (or `mark_as_paid`).
+    Paid,
+    /// The payer failed authentication (or `mark_as_failed`).
+    Failed,
+    /// Nobody completed it in time.
+    Expired,
+}
+
+impl Completion {
+    /// The status it leaves the charge in.
+    pub fn status(self) -> ChargeStatus {
+        match self {
+            Completion::Paid => ChargeStatus::Successful,
+            Completion::Failed => ChargeStatus::Failed(FailureCode::FailedProcessing),
+            Completion::Expired => ChargeStatus::Expired,
+        }
+    }
+
+    /// The failure message it leaves, if it is not its code's own.
+    pub fn failure_message(self) -> Option<&'static str> {
+        match self {
+            Completion::Failed => Some("3-D Secure authentication failed"),
+            _ => None,
+        }
+    }
+}
+
 impl Charge {
+    /// When it was paid: at once, or when authentication passed.
+    pub fn paid_at(&self) -> Option<Micros> {
+        self.status
+            .paid()
+            .then(|| self.completed_at.unwrap_or(self.created_at))
+    }
+
     /// Whether some of it may still be refunded.
     pub fn refundable(&self) -> bool {
         self.status.paid() && self.refunded_amount < self.amount
@@ -156,6 +219,8 @@ pub enum PayRefusal {
     LinkUnavailable,
     /// A single-use link already has its successful charge.
     LinkUsed,
+    /// A single-use link whose 3-D Secure payment is still in progress.
+    PaymentInProgress,
     /// The token was already used, or is not this link's account and mode.
     TokenUsed,
     TokenNotFound,

@@ -12,13 +12,15 @@ use super::refund::Refund;
 pub enum EventKey {
     LinkCreate,
     ChargeCreate,
+    ChargeComplete,
     RefundCreate,
 }
 
 impl EventKey {
-    pub const ALL: [EventKey; 3] = [
+    pub const ALL: [EventKey; 4] = [
         EventKey::LinkCreate,
         EventKey::ChargeCreate,
+        EventKey::ChargeComplete,
         EventKey::RefundCreate,
     ];
 
@@ -26,6 +28,7 @@ impl EventKey {
         match self {
             EventKey::LinkCreate => "link.create",
             EventKey::ChargeCreate => "charge.create",
+            EventKey::ChargeComplete => "charge.complete",
             EventKey::RefundCreate => "refund.create",
         }
     }

@@ -22,6 +22,9 @@ pub struct Link {
     pub used_at: Option<Micros>,
     pub deleted_at: Option<Micros>,
     pub created_at: Micros,
+    /// The 3-D Secure charge a single-use link waits on: no other payment
+    /// is taken until it completes.
+    pub pending_charge_id: Option<String>,
 }
 
 impl Link {
@@ -36,7 +39,7 @@ impl Link {
 
     /// Whether a payer may pay it now.
     pub fn accepts_payment(&self) -> bool {
-        !self.used() && !self.deleted()
+        !self.used() && !self.deleted() && self.pending_charge_id.is_none()
     }
 }
 

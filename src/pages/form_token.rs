@@ -92,6 +92,7 @@ mod tests {
             used_at: None,
             deleted_at: None,
             created_at: 0,
+            pending_charge_id: None,
         }
     }
 

@@ -15,8 +15,8 @@ use crate::api::error::{ApiError, current_request_id};
 use crate::api::params::Params;
 use crate::api::tokens::tokenize;
 use crate::domain::card::{CardError, CardInput, problems};
-use crate::domain::charge::{Charge, PayRefusal};
-use crate::domain::id::{Kind, link_ids_for_code, new_id};
+use crate::domain::charge::{Charge, ChargeStatus, Completion, PayRefusal};
+use crate::domain::id::{Kind, link_ids_for_code, new_id, payment_code};
 use crate::domain::link::Link;
 use crate::domain::list::now;
 use crate::domain::{Mode, ObjectId};
@@ -56,7 +56,8 @@ pub fn routes() -> Router<AppState> {
     ];
     let mut pages = Router::new()
         .route("/pay/{code}", get(show).post(pay))
-        .route("/pay/{code}/complete", get(complete));
+        .route("/pay/{code}/complete", get(complete))
+        .route("/authorize/{charge}", get(bank).post(bank_answer));
     for (name, value) in headers {
         pages = pages.layer(SetResponseHeaderLayer::overriding(
             name,
@@ -202,6 +203,23 @@ impl Pages<'_> {
         )
     }
 
+    /// A single-use link whose 3-D Secure payment is not yet complete.
+    fn in_progress(&self, link: &Link) -> Response {
+        let t = self.lang.lang.text();
+        self.notice(
+            StatusCode::CONFLICT,
+            Some(link),
+            &Notice {
+                tone: Tone::Info,
+                title: t.in_progress_title,
+                text: t.in_progress_text,
+                subject: Some(self.subject(link)),
+                reference: None,
+                action: None,
+            },
+        )
+    }
+
     fn live_unavailable(&self, link: &Link) -> Response {
         let t = self.lang.lang.text();
         self.notice(
@@ -269,6 +287,8 @@ impl Pages<'_> {
             Some(self.not_available())
         } else if link.used() {
             Some(self.already_paid(used_status, link))
+        } else if link.pending_charge_id.is_some() {
+            Some(self.in_progress(link))
         } else if link.mode == Mode::Live && !self.state.config.live_payments {
             Some(self.live_unavailable(link))
         } else {
@@ -297,6 +317,16 @@ impl Pages<'_> {
 
     fn see_outcome(&self, charge_id: &str) -> Response {
         Redirect::to(&self.href(&self.outcome_path(charge_id))).into_response()
+    }
+
+    /// Where a payment leads: the test bank while the charge waits for
+    /// 3-D Secure, its outcome otherwise.
+    fn see_charge(&self, charge: &Charge) -> Response {
+        if charge.status == ChargeStatus::Pending {
+            Redirect::to(&self.href(&authorize_path(&charge.id))).into_response()
+        } else {
+            self.see_outcome(&charge.id)
+        }
     }
 }
 
@@ -485,9 +515,10 @@ async fn pay_with_token_at_once(
         token_id: raw,
         ip: ip.clone(),
         now: now(),
+        authorize_timeout: state.config.authorize_timeout,
     };
     match state.store.pay_link(&payment).await {
-        Ok(Ok(charge)) => Some(pages.see_outcome(&charge.id)),
+        Ok(Ok(charge)) => Some(pages.see_charge(&charge)),
         Ok(Err(_)) => None,
         Err(e) => Some(pages.failure(None, e.into())),
     }
@@ -528,7 +559,7 @@ async fn pay(
     let form_charge = form_token.as_ref().map(|token| token.charge_id(&link));
     if let Some(id) = &form_charge {
         match made_charge(&state, &link, id).await {
-            Ok(Some(charge)) => return pages.see_outcome(&charge.id),
+            Ok(Some(charge)) => return pages.see_charge(&charge),
             Ok(None) => {}
             Err(e) => return pages.failure(Some(&link), e),
         }
@@ -587,6 +618,7 @@ async fn pay(
         token_id: token,
         ip,
         now: now(),
+        authorize_timeout: state.config.authorize_timeout,
     };
     let outcome = state.store.pay_link(&payment).await;
     if !matches!(outcome, Ok(Ok(_))) {
@@ -594,14 +626,15 @@ async fn pay(
         // race finds the charge the winner made under the form's id.
         if let Some(id) = &form_charge {
             if let Ok(Some(charge)) = made_charge(&state, &link, id).await {
-                return pages.see_outcome(&charge.id);
+                return pages.see_charge(&charge);
             }
         }
     }
     let t = lang.lang.text();
     match outcome {
-        Ok(Ok(charge)) => pages.see_outcome(&charge.id),
+        Ok(Ok(charge)) => pages.see_charge(&charge),
         Ok(Err(PayRefusal::LinkUsed)) => pages.already_paid(StatusCode::CONFLICT, &link),
+        Ok(Err(PayRefusal::PaymentInProgress)) => pages.in_progress(&link),
         Ok(Err(PayRefusal::LinkUnavailable)) => pages.not_available(),
         Ok(Err(PayRefusal::TokenUsed)) => {
             pages.card_again(StatusCode::BAD_REQUEST, &link, t.token_used_title)
@@ -668,21 +701,154 @@ async fn complete(
     };
     let amount = charge.currency.format(charge.amount, lang.lang.locale());
     let frame = pages.frame(Some(&link), pages.outcome_path(&charge.id));
-    match charge.status.failure() {
-        None => pages.render(
+    let t = lang.lang.text();
+    let retry = link
+        .accepts_payment()
+        .then(|| pages.href(&pages.pay_path()));
+    match charge.status {
+        ChargeStatus::Successful => pages.render(
             StatusCode::OK,
             views::paid_page(&frame, &link, &charge, &amount),
         ),
-        Some(failure) => {
-            let retry = link
-                .accepts_payment()
-                .then(|| pages.href(&pages.pay_path()));
-            let reason = lang.lang.text().failure(failure);
+        ChargeStatus::Failed(failure) => {
+            let reason = if charge.authorize {
+                t.authentication_failed
+            } else {
+                t.failure(failure)
+            };
             pages.render(
                 StatusCode::PAYMENT_REQUIRED,
                 views::declined_page(&frame, &link, &charge, &amount, reason, retry.as_deref()),
             )
         }
+        ChargeStatus::Pending => pages.notice(
+            StatusCode::ACCEPTED,
+            Some(&link),
+            &Notice {
+                tone: Tone::Info,
+                title: t.pending_title,
+                text: t.pending_text,
+                subject: Some(pages.subject(&link)),
+                reference: None,
+                action: Some((pages.href(&authorize_path(&charge.id)), t.continue_to_bank)),
+            },
+        ),
+        ChargeStatus::Expired => pages.notice(
+            StatusCode::GONE,
+            Some(&link),
+            &Notice {
+                tone: Tone::Warn,
+                title: t.expired_title,
+                text: t.expired_text,
+                subject: Some(pages.subject(&link)),
+                reference: None,
+                action: retry.map(|href| (href, t.try_another_card)),
+            },
+        ),
+    }
+}
+
+/// The test bank's page for a charge.
+fn authorize_path(charge_id: &str) -> String {
+    format!("/authorize/{charge_id}")
+}
+
+/// A charge at the test bank and its link's pages; `Err` is the page to
+/// show when the charge or its link is not to be had.
+async fn at_bank<'a>(
+    state: &'a AppState,
+    raw: &str,
+    lang: PageLang,
+    code: &'a mut String,
+) -> Result<(Pages<'a>, Link, Charge), Response> {
+    let charge = match ObjectId::parse(Kind::Charge, raw) {
+        Some(id) => state.store.charge_by_id(id.as_str()).await,
+        None => Ok(None),
+    };
+    let charge = match charge {
+        Ok(Some(charge)) => charge,
+        Ok(None) => {
+            let pages = Pages {
+                state,
+                code: "",
+                lang,
+                merchant: Default::default(),
+            };
+            return Err(pages.not_available());
+        }
+        Err(e) => {
+            let pages = Pages {
+                state,
+                code: "",
+                lang,
+                merchant: Default::default(),
+            };
+            return Err(pages.failure(None, e.into()));
+        }
+    };
+    *code = payment_code(&charge.link_id);
+    let pages = Pages {
+        state,
+        code: code.as_str(),
+        lang,
+        merchant: Default::default(),
+    };
+    let link = pages.link().await?;
+    Ok((pages, link, charge))
+}
+
+/// `GET /authorize/{charge}`: the test bank asks the payer to authenticate.
+async fn bank(State(state): State<AppState>, PageCode(raw): PageCode, lang: PageLang) -> Response {
+    let mut code = String::new();
+    let (pages, link, charge) = match at_bank(&state, &raw, lang, &mut code).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    if charge.status != ChargeStatus::Pending {
+        return pages.see_outcome(&charge.id);
+    }
+    let amount = charge.currency.format(charge.amount, lang.lang.locale());
+    let action = pages.href(&authorize_path(&charge.id));
+    let frame = pages.frame(Some(&link), authorize_path(&charge.id));
+    pages.render(
+        StatusCode::OK,
+        views::bank_page(&frame, &link, &charge, &amount, &action),
+    )
+}
+
+/// `POST /authorize/{charge}`: the payer authenticated, or failed to; the
+/// charge completes and the payer returns to the link's outcome page.
+async fn bank_answer(
+    State(state): State<AppState>,
+    PageCode(raw): PageCode,
+    lang: PageLang,
+    params: Params,
+) -> Response {
+    let mut code = String::new();
+    let (pages, link, charge) = match at_bank(&state, &raw, lang, &mut code).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let completion = match params.text("action", ApiError::BadRequest) {
+        Ok(Some(action)) if action == "authenticate" => Completion::Paid,
+        Ok(Some(action)) if action == "fail" => Completion::Failed,
+        Ok(_) => {
+            return pages.failure(
+                Some(&link),
+                ApiError::BadRequest("action must be authenticate or fail".into()),
+            );
+        }
+        Err(e) => return pages.failure(Some(&link), e),
+    };
+    match state
+        .store
+        .complete_charge(&charge.id, completion, now())
+        .await
+    {
+        // Done, or done already (a second click, or it expired first):
+        // either way the outcome page tells how it ended.
+        Ok(_) => pages.see_outcome(&charge.id),
+        Err(e) => pages.failure(Some(&link), e.into()),
     }
 }
 

@@ -316,7 +316,8 @@ fn charge_details(frame: &Frame, link: &Link, charge: &Charge, amount: Option<&s
             div { dt { (t.charge_id) } dd { code { (charge.id) } } }
             div {
                 dt { (t.paid_at) }
-                dd { time datetime=(format_time(charge.created_at)) { (frame.lang.format_time(charge.created_at)) } }
+                @let at = charge.paid_at().unwrap_or(charge.created_at);
+                dd { time datetime=(format_time(at)) { (frame.lang.format_time(at)) } }
             }
             div { dt { (t.card) } dd { ((t.card_ending)(&charge.card.brand, &charge.card.last_digits)) } }
         }
@@ -352,6 +353,33 @@ pub fn declined_page(
         }
     };
     panel(frame, Tone::Declined, t.declined_title, content)
+}
+
+/// The test bank's 3-D Secure page: clearly not a real bank, two buttons.
+pub fn bank_page(
+    frame: &Frame,
+    link: &Link,
+    charge: &Charge,
+    amount: &str,
+    action: &str,
+) -> Markup {
+    let t = frame.t();
+    let content = html! {
+        p.lead { (t.bank_text) }
+        p.subject { span { (link.title) } span.subject-amount { (amount) } }
+        p.note { ((t.card_ending)(&charge.card.brand, &charge.card.last_digits)) }
+        div.bank-actions {
+            form method="post" action=(action) {
+                input type="hidden" name="action" value="authenticate";
+                button.button type="submit" { (t.authenticate) }
+            }
+            form method="post" action=(action) {
+                input type="hidden" name="action" value="fail";
+                button.button.secondary type="submit" { (t.fail_authentication) }
+            }
+        }
+    };
+    panel(frame, Tone::Warn, t.bank_title, content)
 }
 
 /// A page that explains why there is nothing to pay here.

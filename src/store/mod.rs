@@ -10,7 +10,7 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use crate::domain::charge::{Charge, PayRefusal, Token};
+use crate::domain::charge::{Charge, ChargeStatus, Completion, PayRefusal, Token};
 use crate::domain::event::{Event, WebhookDelivery};
 use crate::domain::link::Link;
 use crate::domain::refund::{NewRefund, Refund, RefundRefusal};
@@ -121,6 +121,8 @@ pub struct Payment {
     pub token_id: String,
     pub ip: Option<String>,
     pub now: Micros,
+    /// How long a 3-D Secure charge may wait for the payer.
+    pub authorize_timeout: Micros,
 }
 
 /// An account's settings for one mode.
@@ -262,6 +264,18 @@ pub trait Store: Send + Sync + 'static {
     async fn account_display_name(&self, account_id: &str) -> StoreResult<Option<String>>;
     /// Sets the display name; false if there is no such account.
     async fn set_display_name(&self, account_id: &str, name: &str) -> StoreResult<bool>;
+
+    /// Ends a pending charge as `completion` says, in one transaction with
+    /// its link and its `charge.complete` event. `None` if there is no such
+    /// charge; `Err` with its status if it is not pending.
+    async fn complete_charge(
+        &self,
+        id: &str,
+        completion: Completion,
+        now: Micros,
+    ) -> StoreResult<Option<Result<Charge, ChargeStatus>>>;
+    /// Pending charges whose time to authenticate is over, oldest first.
+    async fn pending_charges_due(&self, now: Micros, limit: u32) -> StoreResult<Vec<String>>;
 
     /// Refunds part or all of a successful charge, in one transaction:
     /// refunds racing for what is left cannot together exceed the charge.

@@ -13,9 +13,10 @@ use crate::domain::{ListWindow, Mode, Order};
 use serde_json::{Map, Value, json};
 
 pub(super) const LINK_COLUMNS: &str = "id, account_id, livemode, amount, currency, title, description, \
-     multiple, used_at, deleted_at, created_at";
+     multiple, used_at, deleted_at, created_at, pending_charge_id";
 pub(super) const CHARGE_COLUMNS: &str = "id, account_id, livemode, link_id, amount, currency, description, \
-     failure_code, card, ip, created_at, refunded_amount, refund_count";
+     failure_code, card, ip, created_at, refunded_amount, refund_count, status, authorize, \
+     authorize_expires_at, completed_at, failure_message";
 pub(super) const REFUND_COLUMNS: &str =
     "id, account_id, livemode, charge_id, amount, currency, metadata, created_at";
 
@@ -36,6 +37,11 @@ pub(super) trait Columns {
     fn int(&self, name: &str) -> StoreResult<i64>;
     fn int_opt(&self, name: &str) -> StoreResult<Option<i64>>;
     fn flag(&self, name: &str) -> StoreResult<bool>;
+
+    /// A flag a copy kept before the column existed may lack.
+    fn flag_opt(&self, name: &str) -> StoreResult<Option<bool>> {
+        self.flag(name).map(Some)
+    }
 }
 
 impl Columns for Map<String, Value> {
@@ -74,6 +80,13 @@ impl Columns for Map<String, Value> {
             None => Err(corrupt(name)),
         }
     }
+
+    fn flag_opt(&self, name: &str) -> StoreResult<Option<bool>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.flag(name).map(Some),
+        }
+    }
 }
 
 pub(super) fn link_from(row: &impl Columns) -> StoreResult<Link> {
@@ -89,6 +102,7 @@ pub(super) fn link_from(row: &impl Columns) -> StoreResult<Link> {
         used_at: row.int_opt("used_at")?,
         deleted_at: row.int_opt("deleted_at")?,
         created_at: row.int("created_at")?,
+        pending_charge_id: row.text_opt("pending_charge_id")?,
     })
 }
 
@@ -102,7 +116,7 @@ pub(super) fn charge_from(row: &impl Columns) -> StoreResult<Charge> {
         currency: Currency::parse(&row.text("currency")?)
             .map_err(|_| corrupt("charge currency"))?,
         description: row.text("description")?,
-        status: ChargeStatus::from_outcome(outcome_from_code(row.text_opt("failure_code")?)?),
+        status: charge_status(row)?,
         card: card_from_json(&row.text("card")?)?,
         ip: row.text_opt("ip")?,
         created_at: row.int("created_at")?,
@@ -110,7 +124,26 @@ pub(super) fn charge_from(row: &impl Columns) -> StoreResult<Charge> {
         refunded_amount: row.int_opt("refunded_amount")?.unwrap_or(0),
         refund_count: row.int_opt("refund_count")?.unwrap_or(0),
         refunds: vec![],
+        authorize: row.flag_opt("authorize")?.unwrap_or(false),
+        authorize_expires_at: row.int_opt("authorize_expires_at")?,
+        completed_at: row.int_opt("completed_at")?,
+        failure_message: row.text_opt("failure_message")?,
     })
+}
+
+/// The stored status; a copy kept before statuses were stored has only
+/// its failure code to tell.
+fn charge_status(row: &impl Columns) -> StoreResult<ChargeStatus> {
+    let failure = row
+        .text_opt("failure_code")?
+        .map(|code| FailureCode::parse(&code).ok_or_else(|| corrupt("failure code")))
+        .transpose()?;
+    match row.text_opt("status")? {
+        Some(status) => {
+            ChargeStatus::parse(&status, failure).ok_or_else(|| corrupt("charge status"))
+        }
+        None => Ok(failure.map_or(ChargeStatus::Successful, ChargeStatus::Failed)),
+    }
 }
 
 pub(super) fn refund_from(row: &impl Columns) -> StoreResult<Refund> {
@@ -145,6 +178,7 @@ pub(super) fn link_snapshot(link: &Link) -> String {
         "amount": link.amount, "currency": link.currency.code(), "title": link.title,
         "description": link.description, "multiple": link.multiple,
         "used_at": link.used_at, "deleted_at": link.deleted_at, "created_at": link.created_at,
+        "pending_charge_id": link.pending_charge_id,
     })
     .to_string()
 }
@@ -159,6 +193,9 @@ pub(super) fn charge_snapshot(charge: &Charge) -> StoreResult<String> {
         "failure_code": charge.status.failure().map(FailureCode::code),
         "card": card, "ip": charge.ip, "created_at": charge.created_at,
         "refunded_amount": charge.refunded_amount, "refund_count": charge.refund_count,
+        "status": charge.status.as_str(), "authorize": charge.authorize,
+        "authorize_expires_at": charge.authorize_expires_at, "completed_at": charge.completed_at,
+        "failure_message": charge.failure_message,
     })
     .to_string())
 }
@@ -171,7 +208,8 @@ pub(super) fn charge_snapshot_sql(json_fn: &str) -> String {
         "{json_fn}('id', c.id, 'account_id', c.account_id, 'livemode', c.livemode, \
          'link_id', c.link_id, 'amount', c.amount, 'currency', c.currency, \
          'description', c.description, 'failure_code', c.failure_code, 'card', c.card, \
-         'ip', c.ip, 'created_at', c.created_at)"
+         'ip', c.ip, 'created_at', c.created_at, 'status', c.status, 'authorize', c.authorize, \
+         'authorize_expires_at', c.authorize_expires_at)"
     )
 }
 
@@ -222,9 +260,13 @@ pub(super) fn card_from_json(json: &str) -> StoreResult<StoredCard> {
     serde_json::from_str(json).map_err(|_| corrupt("card"))
 }
 
+/// A token's stored outcome for a 3-D Secure card.
+pub(super) const AUTHENTICATE: &str = "authentication_required";
+
 pub(super) fn outcome_from_code(code: Option<String>) -> StoreResult<Outcome> {
     match code {
         None => Ok(Outcome::Success),
+        Some(code) if code == AUTHENTICATE => Ok(Outcome::Authenticate),
         Some(code) => FailureCode::parse(&code)
             .map(Outcome::Decline)
             .ok_or_else(|| corrupt("failure code")),
@@ -254,6 +296,11 @@ pub(super) fn paid_charge(
         refunded_amount: 0,
         refund_count: 0,
         refunds: vec![],
+        authorize: status == crate::domain::charge::ChargeStatus::Pending,
+        authorize_expires_at: (status == crate::domain::charge::ChargeStatus::Pending)
+            .then(|| created_at.saturating_add(payment.authorize_timeout)),
+        completed_at: None,
+        failure_message: None,
     }
 }
 
@@ -290,7 +337,7 @@ pub(super) const RECORD_EVENT_POSTGRES: &str = "\
 /// PostgreSQL re-checks the condition after a concurrent refund commits.
 pub(super) const CLAIM_REFUND: &str = "UPDATE charges \
      SET refunded_amount = refunded_amount + $4, refund_count = refund_count + 1 \
-     WHERE id = $1 AND account_id = $2 AND livemode = $3 AND failure_code IS NULL \
+     WHERE id = $1 AND account_id = $2 AND livemode = $3 AND status = 'successful' \
        AND refunded_amount + $4 <= amount \
      RETURNING currency, refund_count";
 
@@ -384,6 +431,7 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
     match outcome {
         Outcome::Success => None,
         Outcome::Decline(code) => Some(code.code()),
+        Outcome::Authenticate => Some(AUTHENTICATE),
     }
 }
 
@@ -518,7 +566,7 @@ macro_rules! impl_sql_store {
             async fn refund_refusal(&self, new: &$crate::domain::refund::NewRefund) -> StoreResult<$crate::domain::refund::RefundRefusal> {
                 use $crate::domain::refund::RefundRefusal;
                 let row = sqlx::query(
-                    "SELECT amount, refunded_amount, failure_code FROM charges \
+                    "SELECT amount, refunded_amount, status FROM charges \
                      WHERE id = $1 AND account_id = $2 AND livemode = $3",
                 )
                 .bind(&new.charge_id)
@@ -527,8 +575,8 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some(row) = row else { return Ok(RefundRefusal::ChargeNotFound) };
-                let failure: Option<String> = row.try_get("failure_code")?;
-                if failure.is_some() {
+                let status: String = row.try_get("status")?;
+                if status != "successful" {
                     return Ok(RefundRefusal::NotSuccessful);
                 }
                 let (amount, refunded): (i64, i64) = (row.try_get("amount")?, row.try_get("refunded_amount")?);
@@ -657,13 +705,18 @@ macro_rules! impl_sql_store {
                 // this condition checked again after it commits.
                 let claimed_link = sqlx::query(&format!(
                     "UPDATE links SET charge_count = charge_count + 1, \
-                     used_at = CASE WHEN $2 AND NOT multiple THEN $3 ELSE used_at END \
-                     WHERE id = $1 AND used_at IS NULL AND deleted_at IS NULL \
+                     used_at = CASE WHEN $2 AND NOT multiple THEN $3 ELSE used_at END, \
+                     pending_charge_id = CASE WHEN $4 AND NOT multiple THEN $5 \
+                       ELSE pending_charge_id END \
+                     WHERE id = $1 AND used_at IS NULL AND pending_charge_id IS NULL \
+                       AND deleted_at IS NULL \
                      RETURNING {LINK_COLUMNS}, charge_count"
                 ))
                 .bind(&payment.link_id)
                 .bind(status.paid())
                 .bind(created_at)
+                .bind(status == ChargeStatus::Pending)
+                .bind(&payment.charge_id)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(claimed_link) = claimed_link else {
@@ -679,8 +732,9 @@ macro_rules! impl_sql_store {
                 let card = serde_json::to_string(&charge.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
                 sqlx::query(
                     "INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
-                     token_id, amount, currency, description, failure_code, card, ip, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     token_id, amount, currency, description, failure_code, card, ip, created_at, \
+                     status, authorize, authorize_expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                 )
                 .bind(&charge.id)
                 .bind(&charge.account_id)
@@ -696,6 +750,9 @@ macro_rules! impl_sql_store {
                 .bind(card)
                 .bind(&charge.ip)
                 .bind(charge.created_at)
+                .bind(charge.status.as_str())
+                .bind(charge.authorize)
+                .bind(charge.authorize_expires_at)
                 .execute(&mut *tx)
                 .await?;
                 let snapshot = $crate::store::sql::charge_snapshot(&charge)?;
@@ -748,6 +805,9 @@ macro_rules! impl_sql_store {
                 }
                 if link.used() {
                     return Ok(PayRefusal::LinkUsed);
+                }
+                if link.pending_charge_id.is_some() {
+                    return Ok(PayRefusal::PaymentInProgress);
                 }
                 let used: Option<bool> = sqlx::query_scalar(
                     "SELECT used FROM tokens WHERE id = $1 AND account_id = $2 AND livemode = $3",
@@ -1030,6 +1090,67 @@ macro_rules! impl_sql_store {
             async fn charge_by_id(&self, id: &str) -> StoreResult<Option<Charge>> {
                 let sql = format!("SELECT {CHARGE_COLUMNS} FROM charges WHERE id = $1");
                 self.charge_where(&sql, &[id], None).await
+            }
+
+            async fn complete_charge(
+                &self,
+                id: &str,
+                completion: $crate::domain::charge::Completion,
+                now: Micros,
+            ) -> StoreResult<Option<Result<Charge, ChargeStatus>>> {
+                let status = completion.status();
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
+                // Only a pending charge completes, once: a concurrent
+                // completion (a payer and the expiry, say) finds it done.
+                let row = sqlx::query(&format!(
+                    "UPDATE charges SET status = $2, failure_code = $3, failure_message = $4, \
+                     completed_at = $5 WHERE id = $1 AND status = 'pending' RETURNING {CHARGE_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(status.as_str())
+                .bind(status.failure().map(FailureCode::code))
+                .bind(completion.failure_message())
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else {
+                    tx.rollback().await?;
+                    drop(writer);
+                    let current = $crate::store::Store::charge_by_id(self, id).await?;
+                    return Ok(current.map(|c| Err(c.status)));
+                };
+                let charge = Self::charge_from_row(&row)?;
+                // The link's payment in progress is over: a single-use link
+                // is used if it succeeded, and takes payments again if not.
+                sqlx::query(
+                    "UPDATE links SET pending_charge_id = NULL, \
+                     used_at = CASE WHEN $3 THEN $4 ELSE used_at END \
+                     WHERE id = $1 AND pending_charge_id = $2",
+                )
+                .bind(&charge.link_id)
+                .bind(&charge.id)
+                .bind(status.paid())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let snapshot = $crate::store::sql::charge_snapshot(&charge)?;
+                Self::record_event(&mut tx, EventKey::ChargeComplete, &charge.account_id, charge.mode,
+                    Some(&charge.id), &snapshot, now).await?;
+                tx.commit().await?;
+                self.events_written.notify_one();
+                Ok(Some(Ok(charge)))
+            }
+
+            async fn pending_charges_due(&self, now: Micros, limit: u32) -> StoreResult<Vec<String>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT id FROM charges WHERE status = 'pending' AND authorize_expires_at <= $1 \
+                     ORDER BY authorize_expires_at LIMIT $2",
+                )
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?)
             }
 
             async fn create_refund(

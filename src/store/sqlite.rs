@@ -265,7 +265,8 @@ impl SqliteStore {
             "BEGIN IMMEDIATE; \
              UPDATE tokens SET used = TRUE WHERE id = $1 AND used = FALSE \
                AND (account_id, livemode) = (SELECT account_id, livemode FROM links \
-                 WHERE id = $2 AND used_at IS NULL AND deleted_at IS NULL) \
+                 WHERE id = $2 AND used_at IS NULL AND pending_charge_id IS NULL \
+                   AND deleted_at IS NULL) \
                RETURNING 1 AS step, card, outcome; \
              UPDATE charge_counters SET last_seq = last_seq + 1, last_at = MAX(last_at, $3) \
                WHERE (account_id, livemode) = (SELECT account_id, livemode FROM links WHERE id = $2) \
@@ -274,14 +275,23 @@ impl SqliteStore {
                used_at = CASE WHEN NOT multiple AND (SELECT outcome FROM tokens WHERE id = $1) IS NULL \
                  THEN (SELECT last_at FROM charge_counters c \
                    WHERE c.account_id = links.account_id AND c.livemode = links.livemode) \
-                 ELSE used_at END \
-               WHERE id = $2 AND used_at IS NULL AND deleted_at IS NULL AND {CLAIMED} \
+                 ELSE used_at END, \
+               pending_charge_id = CASE WHEN NOT multiple \
+                 AND (SELECT outcome FROM tokens WHERE id = $1) = '{AUTHENTICATE}' THEN $4 \
+                 ELSE pending_charge_id END \
+               WHERE id = $2 AND used_at IS NULL AND pending_charge_id IS NULL \
+                 AND deleted_at IS NULL AND {CLAIMED} \
                RETURNING 3 AS step, {LINK_COLUMNS}, charge_count; \
              INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
-               token_id, amount, currency, description, failure_code, card, ip, created_at) \
+               token_id, amount, currency, description, failure_code, card, ip, created_at, \
+               status, authorize, authorize_expires_at) \
                SELECT $4, l.account_id, l.livemode, c.last_seq, l.id, l.charge_count, t.id, \
                  l.amount, l.currency, l.title || char(10) || char(10) || l.description, \
-                 t.outcome, t.card, $5, c.last_at \
+                 NULLIF(t.outcome, '{AUTHENTICATE}'), t.card, $5, c.last_at, \
+                 CASE WHEN t.outcome IS NULL THEN 'successful' \
+                   WHEN t.outcome = '{AUTHENTICATE}' THEN 'pending' ELSE 'failed' END, \
+                 t.outcome IS '{AUTHENTICATE}', \
+                 CASE WHEN t.outcome = '{AUTHENTICATE}' THEN c.last_at + $7 END \
                FROM links l JOIN tokens t ON t.id = $1 \
                JOIN charge_counters c ON c.account_id = l.account_id AND c.livemode = l.livemode \
                WHERE l.id = $2 AND t.used AND NOT EXISTS (SELECT 1 FROM charges WHERE token_id = $1); \
@@ -297,6 +307,7 @@ impl SqliteStore {
              {QUEUE}; \
              COMMIT;",
             snapshot = super::sql::charge_snapshot_sql("json_object"),
+            AUTHENTICATE = super::sql::AUTHENTICATE,
             QUEUE = "INSERT INTO webhook_outbox (event_id, next_attempt_at) \
                SELECT e.id, e.created_at FROM events e JOIN account_settings s \
                  ON s.account_id = e.account_id AND s.livemode = e.livemode \
@@ -310,6 +321,7 @@ impl SqliteStore {
             .bind(&payment.charge_id)
             .bind(&payment.ip)
             .bind(new_id(Kind::Event, mode_of(&payment.charge_id)))
+            .bind(payment.authorize_timeout)
             .fetch_all(&mut *conn)
             .await;
         let rows = match rows {

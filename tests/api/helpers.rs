@@ -365,6 +365,7 @@ impl TestApp {
             used_at: None,
             deleted_at: None,
             created_at,
+            pending_charge_id: None,
         };
         self.store.insert_link(&link).await.unwrap();
         link
@@ -400,6 +401,7 @@ impl TestApp {
             token_id: token.id,
             ip: None,
             now: at,
+            authorize_timeout: 15 * 60 * 1_000_000,
         };
         self.store.pay_link(&payment).await.unwrap().unwrap()
     }

@@ -118,6 +118,17 @@ class Receiver:
                 return path, headers, body
 
 
+def without_list_ends(obj):
+    """The object without the `to` of its embedded lists: a list ends at the
+    time it was shown, which for an event's data is the event's time and for
+    a fresh read is now, a second apart at a second's boundary."""
+    copy = dict(obj)
+    for name in ("charges", "refunds"):
+        if isinstance(copy.get(name), dict):
+            copy[name] = {k: v for k, v in copy[name].items() if k != "to"}
+    return copy
+
+
 class EventTests(unittest.TestCase):
     def assert_event(self, event, key, data):
         self.assertIsInstance(event, omise.Event)
@@ -128,7 +139,7 @@ class EventTests(unittest.TestCase):
         self.assertEqual(event.key, key)
         self.assertIsInstance(event.created_at, str)
         self.assertEqual(event.webhook_deliveries, [], "no webhook URI is set")
-        self.assertEqual(event._attributes["data"], data)
+        self.assertEqual(without_list_ends(event._attributes["data"]), without_list_ends(data))
 
     def test_creating_a_link_is_a_link_create_event(self):
         link = create_link()
