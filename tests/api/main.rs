@@ -1,5 +1,6 @@
 //! The HTTP suite: the real server, spoken to as the official clients do.
 
+mod authorize;
 mod browser;
 mod cli;
 mod clients;
