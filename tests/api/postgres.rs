@@ -156,6 +156,114 @@ async fn two_processes_sell_a_single_use_link_exactly_once() {
     }
 }
 
+/// Two processes, 32 payers with a 3-D Secure card on one single-use link:
+/// one payment goes to the bank, the rest are told one is in progress;
+/// authenticated through the other process, it is the one success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    paylink_no_postgres,
+    ignore = "needs PostgreSQL: set PAYLINK_TEST_POSTGRES_URL"
+)]
+async fn two_processes_take_one_3ds_payment_in_flight() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDatabase::create(&admin).await;
+    let (ok, stdout, stderr) = run(&["account", "create", "--database", &db.url, "--json"]);
+    assert!(ok, "{stderr}");
+    let keys: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let (sk, pk) = (
+        keys["secret_key_test"].as_str().unwrap(),
+        keys["public_key_test"].as_str().unwrap(),
+    );
+    let (a, b) = (serve(&db.url), serve(&db.url));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let link: Value = client
+        .post(format!("{}/links", a.addr))
+        .basic_auth(sk, Some(""))
+        .json(&json!({"amount": 100000, "currency": "THB", "title": "One", "description": ""}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = link["payment_uri"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut tokens = vec![];
+    for _ in 0..32 {
+        let token: Value = client
+            .post(format!("{}/tokens", a.addr))
+            .basic_auth(pk, Some(""))
+            .json(&json!({"card": card_fields("4000000000003220")}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(token["id"].as_str().unwrap().to_owned());
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(tokens.len()));
+    let mut payers = JoinSet::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let url = format!("{}/pay/{code}", if i % 2 == 0 { &a.addr } else { &b.addr });
+        let (client, barrier) = (client.clone(), barrier.clone());
+        payers.spawn(async move {
+            barrier.wait().await;
+            let response = client
+                .post(url)
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (response.status().as_u16(), location)
+        });
+    }
+    let outcomes: Vec<(u16, Option<String>)> = payers.join_all().await;
+    let won: Vec<&String> = outcomes
+        .iter()
+        .filter(|(s, _)| *s == 303)
+        .filter_map(|(_, l)| l.as_ref())
+        .collect();
+    assert_eq!(won.len(), 1, "{outcomes:?}");
+    assert_eq!(
+        outcomes.iter().filter(|(s, _)| *s == 409).count(),
+        31,
+        "{outcomes:?}"
+    );
+    let charge = won[0].strip_prefix("/authorize/").unwrap();
+    let answered = client
+        .post(format!("{}/authorize/{charge}", b.addr))
+        .form(&[("action", "authenticate")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status().as_u16(), 303);
+    let id = link["id"].as_str().unwrap();
+    for addr in [&a.addr, &b.addr] {
+        let charges = send(
+            client
+                .get(format!("{addr}/links/{id}/charges"))
+                .basic_auth(sk, Some("")),
+        )
+        .await;
+        let charges = charges.assert_ok();
+        assert_eq!(charges["total"], 1);
+        assert_eq!(charges["data"][0]["status"], "successful");
+    }
+}
+
 /// A TCP proxy of the test's own between paylink and PostgreSQL, which can
 /// cut every connection and refuse new ones until restored.
 struct Proxy {
