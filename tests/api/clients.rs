@@ -229,6 +229,15 @@ async fn the_official_python_client_reads_events_and_webhooks_verify() {
 }
 
 #[tokio::test]
+async fn the_official_python_client_refunds_and_reads_the_account() {
+    let python = python();
+    let app = TestApp::spawn().await;
+    let mut command = client_command(python, &app);
+    command.arg(Path::new(SUITES).join("python/test_lifecycle.py"));
+    assert_suite_passes("Python (omise 0.16.0) lifecycle", command).await;
+}
+
+#[tokio::test]
 async fn the_official_node_client_passes_every_case() {
     let dir = node_suite();
     let addr = loopback_port_80();
