@@ -253,6 +253,19 @@ async fn press_pay(c: &Client) {
         .expect("click");
 }
 
+/// Presses the button labelled `label`: the test bank has two, each in
+/// its own form.
+async fn press_button(c: &Client, label: &str) {
+    c.find(Locator::XPath(&format!(
+        "//button[normalize-space()='{label}']"
+    )))
+    .await
+    .unwrap_or_else(|e| panic!("a button labelled {label:?}: {e}"))
+    .click()
+    .await
+    .expect("click");
+}
+
 /// Waits for the browser to arrive at a page whose heading is `heading`.
 async fn arrive_at(c: &Client, heading: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -280,6 +293,32 @@ fn payment_uri(link: &Value) -> String {
 async fn charges_of(app: &TestApp, link: &Value) -> Value {
     let id = link["id"].as_str().unwrap();
     app.get(&format!("/links/{id}/charges")).await.body
+}
+
+/// The test cards that send the payer to the test bank for 3-D Secure.
+const VISA_3DS: &str = "4000000000003220";
+const MASTERCARD_3DS: &str = "5200000000003225";
+
+/// The charge the test bank is asking about, from the page's address.
+async fn charge_at_bank(c: &Client) -> String {
+    let url = c.current_url().await.unwrap();
+    url.path()
+        .strip_prefix("/authorize/")
+        .unwrap_or_else(|| panic!("expected the test bank, found {url}"))
+        .to_owned()
+}
+
+/// The labels of the test bank's buttons, in order.
+async fn bank_buttons(c: &Client) -> Vec<String> {
+    let mut labels = vec![];
+    for button in c
+        .find_all(Locator::Css(".bank-actions form button[type=submit]"))
+        .await
+        .unwrap()
+    {
+        labels.push(button.text().await.unwrap());
+    }
+    labels
 }
 
 #[tokio::test]
@@ -601,6 +640,183 @@ async fn a_double_click_pays_once() {
         assert_eq!(disabled, json!([true, "Paying…"]));
         arrive_at(&c, "Payment successful").await;
         assert_eq!(charges_of(&app, &link).await["total"], 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+#[cfg_attr(paylink_no_browser, ignore = "needs chromium and chromium-driver")]
+async fn a_3ds_card_authenticates_at_the_test_bank() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    with_browser("3ds_authenticate", DEFAULT, move |c| async move {
+        c.goto(&payment_uri(&link)).await.unwrap();
+        fill_card(&c, VISA_3DS, ("12", "34"), "123").await;
+        assert_eq!(text_of(&c, ".brand").await, "Visa");
+        press_pay(&c).await;
+
+        arrive_at(&c, "Test bank: 3-D Secure check").await;
+        let charge_id = charge_at_bank(&c).await;
+        let charges = charges_of(&app, &link).await;
+        assert_eq!(charges["total"], 1);
+        assert_eq!(charges["data"][0]["id"], charge_id.as_str());
+        assert_eq!(charges["data"][0]["status"], "pending");
+        assert_eq!(text_of(&c, ".test-banner strong").await, "TEST MODE");
+        let lead = text_of(&c, ".lead").await;
+        assert!(lead.contains("test bank, not a real one"), "{lead}");
+        assert_eq!(text_of(&c, ".subject span:first-child").await, "Order-384");
+        assert_eq!(text_of(&c, ".subject-amount").await, "฿1,000.00");
+        assert_eq!(text_of(&c, ".panel .note").await, "Visa ending in 3220");
+        assert_eq!(bank_buttons(&c).await, ["Authenticate", "Fail"]);
+        screenshots(&c, "3ds-bank-en").await;
+        press_button(&c, "Authenticate").await;
+
+        arrive_at(&c, "Payment successful").await;
+        assert!(
+            c.current_url()
+                .await
+                .unwrap()
+                .as_str()
+                .contains(&format!("/complete?charge={charge_id}"))
+        );
+        assert_eq!(text_of(&c, ".details code").await, charge_id);
+        let details = text_of(&c, ".details").await;
+        assert!(details.contains("Visa ending in 3220"), "{details}");
+        let charges = charges_of(&app, &link).await;
+        assert_eq!(charges["total"], 1);
+        assert_eq!(charges["data"][0]["id"], charge_id.as_str());
+        assert_eq!(charges["data"][0]["status"], "successful");
+        assert_eq!(charges["data"][0]["paid"], true);
+
+        // Back to the bank, too late. Chromium shows the page again from its
+        // back/forward cache, buttons and all (were it to ask the server, the
+        // server would send it on to the receipt): a press there changes
+        // nothing.
+        c.back().await.unwrap();
+        if text_of(&c, "h1").await == "Test bank: 3-D Secure check" {
+            press_button(&c, "Fail").await;
+        }
+        arrive_at(&c, "Payment successful").await;
+        let charges = charges_of(&app, &link).await;
+        assert_eq!(charges["total"], 1);
+        assert_eq!(charges["data"][0]["status"], "successful");
+        // Asked afresh, the bank sends the payer to the receipt.
+        c.goto(&app.url(&format!("/authorize/{charge_id}")))
+            .await
+            .unwrap();
+        arrive_at(&c, "Payment successful").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+#[cfg_attr(paylink_no_browser, ignore = "needs chromium and chromium-driver")]
+async fn a_thai_payer_fails_3ds_then_pays_with_another_card() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    let setup = Setup {
+        accept_language: "th-TH,th",
+        ..DEFAULT
+    };
+    with_browser("3ds_fail_thai", setup, move |c| async move {
+        c.goto(&payment_uri(&link)).await.unwrap();
+        fill_card(&c, MASTERCARD_3DS, ("12", "34"), "123").await;
+        assert_eq!(text_of(&c, ".brand").await, "Mastercard");
+        press_pay(&c).await;
+
+        arrive_at(&c, "ธนาคารทดสอบ: การยืนยันตัวตน 3-D Secure").await;
+        let charge_id = charge_at_bank(&c).await;
+        let html = c.find(Locator::Css("html")).await.unwrap();
+        assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("th"));
+        let lead = text_of(&c, ".lead").await;
+        assert!(lead.contains("ไม่ใช่ธนาคารจริง"), "{lead}");
+        assert_eq!(text_of(&c, ".subject-amount").await, "฿1,000.00");
+        assert_eq!(
+            text_of(&c, ".panel .note").await,
+            "MasterCard ลงท้ายด้วย 3225"
+        );
+        assert_eq!(bank_buttons(&c).await, ["ยืนยันตัวตน", "ไม่ผ่านการยืนยัน"]);
+        screenshots(&c, "3ds-bank-th").await;
+        press_button(&c, "ไม่ผ่านการยืนยัน").await;
+
+        arrive_at(&c, "การชำระเงินถูกปฏิเสธ").await;
+        assert!(
+            c.current_url()
+                .await
+                .unwrap()
+                .as_str()
+                .contains(&format!("/complete?charge={charge_id}"))
+        );
+        assert_eq!(
+            text_of(&c, ".reason").await,
+            "ธนาคารของคุณไม่สามารถยืนยันตัวตนของคุณได้"
+        );
+        assert_eq!(text_of(&c, ".lead").await, "ไม่มีการตัดเงินจากบัตรของคุณ");
+        let details = text_of(&c, ".details").await;
+        assert!(details.contains("ลงท้ายด้วย 3225"), "{details}");
+        screenshots(&c, "3ds-declined-th").await;
+        let charges = charges_of(&app, &link).await;
+        assert_eq!(charges["total"], 1);
+        assert_eq!(charges["data"][0]["status"], "failed");
+        assert_eq!(charges["data"][0]["failure_code"], "failed_processing");
+
+        // The single-use link takes payment again.
+        c.find(Locator::LinkText("ลองใช้บัตรอื่น"))
+            .await
+            .expect("a way to try another card")
+            .click()
+            .await
+            .unwrap();
+        arrive_at(&c, "Order-384").await;
+        assert_eq!(text_of(&c, ".eyebrow").await, "ชำระเงินสำหรับ");
+        assert_eq!(value_of(&c, "#number").await, "");
+        fill_card(&c, "4242424242424242", ("12", "34"), "123").await;
+        press_pay(&c).await;
+        arrive_at(&c, "ชำระเงินสำเร็จ").await;
+        let details = text_of(&c, ".details").await;
+        assert!(details.contains("Visa ลงท้ายด้วย 4242"), "{details}");
+
+        let charges = charges_of(&app, &link).await;
+        assert_eq!(charges["total"], 2);
+        assert_eq!(charges["data"][0]["id"], charge_id.as_str());
+        assert_eq!(charges["data"][0]["status"], "failed");
+        assert_eq!(charges["data"][1]["status"], "successful");
+    })
+    .await;
+}
+
+#[tokio::test]
+#[cfg_attr(paylink_no_browser, ignore = "needs chromium and chromium-driver")]
+async fn the_test_bank_works_with_javascript_disabled() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    let setup = Setup {
+        javascript: false,
+        ..DEFAULT
+    };
+    with_browser("3ds_no_javascript", setup, move |c| async move {
+        c.goto(&payment_uri(&link)).await.unwrap();
+        fill_card(&c, VISA_3DS, ("12", "34"), "123").await;
+        press_pay(&c).await;
+
+        arrive_at(&c, "Test bank: 3-D Secure check").await;
+        assert!(
+            c.find_all(Locator::Css("html[data-js]"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let charge_id = charge_at_bank(&c).await;
+        assert_eq!(bank_buttons(&c).await, ["Authenticate", "Fail"]);
+        screenshots(&c, "3ds-bank-no-js").await;
+        press_button(&c, "Authenticate").await;
+
+        arrive_at(&c, "Payment successful").await;
+        assert_eq!(text_of(&c, ".details code").await, charge_id);
+        let charges = charges_of(&app, &link).await;
+        assert_eq!(charges["total"], 1);
+        assert_eq!(charges["data"][0]["id"], charge_id.as_str());
+        assert_eq!(charges["data"][0]["status"], "successful");
     })
     .await;
 }
