@@ -688,14 +688,10 @@ async fn a_3ds_card_authenticates_at_the_test_bank() {
         assert_eq!(charges["data"][0]["status"], "successful");
         assert_eq!(charges["data"][0]["paid"], true);
 
-        // Back to the bank, too late. Chromium shows the page again from its
-        // back/forward cache, buttons and all (were it to ask the server, the
-        // server would send it on to the receipt): a press there changes
-        // nothing.
+        // Back to the bank, too late. Chromium brings the page back from its
+        // back/forward cache; the page's script asks the server again, which
+        // sends the payer on to the receipt rather than offer the buttons.
         c.back().await.unwrap();
-        if text_of(&c, "h1").await == "Test bank: 3-D Secure check" {
-            press_button(&c, "Fail").await;
-        }
         arrive_at(&c, "Payment successful").await;
         let charges = charges_of(&app, &link).await;
         assert_eq!(charges["total"], 1);
@@ -721,7 +717,7 @@ async fn a_thai_payer_fails_3ds_then_pays_with_another_card() {
     with_browser("3ds_fail_thai", setup, move |c| async move {
         c.goto(&payment_uri(&link)).await.unwrap();
         fill_card(&c, MASTERCARD_3DS, ("12", "34"), "123").await;
-        assert_eq!(text_of(&c, ".brand").await, "Mastercard");
+        assert_eq!(text_of(&c, ".brand").await, "MasterCard");
         press_pay(&c).await;
 
         arrive_at(&c, "ธนาคารทดสอบ: การยืนยันตัวตน 3-D Secure").await;

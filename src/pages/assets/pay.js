@@ -4,6 +4,14 @@
 // charge twice anyway: this only spares the payer a confusing wait).
 (function () {
   "use strict";
+  // A page brought back by the browser's back button from its cache may
+  // offer a choice already made (the test bank's buttons after answering):
+  // ask the server again, which sends the payer on to the outcome.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && document.querySelector(".bank-actions")) {
+      window.location.reload();
+    }
+  });
   var form = document.querySelector("form.pay-form");
   if (!form) return;
   document.documentElement.setAttribute("data-js", "on");
@@ -14,7 +22,7 @@
 
   function brandOf(d) {
     if (/^4/.test(d)) return "Visa";
-    if (/^(5[1-5]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720)/.test(d)) return "Mastercard";
+    if (/^(5[1-5]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720)/.test(d)) return "MasterCard";
     if (/^3[47]/.test(d)) return "Amex";
     if (/^35(2[89]|[3-8]\d)/.test(d)) return "JCB";
     if (/^3(0[0-5]|6|[89])/.test(d)) return "Diners";
