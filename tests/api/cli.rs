@@ -24,6 +24,13 @@ pub fn run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `paylink account create --json` on `database`: the new account's keys.
+pub fn new_account(database: &str) -> Value {
+    let (ok, stdout, stderr) = run(&["account", "create", "--database", database, "--json"]);
+    assert!(ok, "{stderr}");
+    serde_json::from_str(stdout.trim()).expect("one JSON object")
+}
+
 /// A running `paylink serve`, stopped when dropped.
 pub struct Served {
     pub child: Child,

@@ -1,6 +1,6 @@
 //! Many processes on one PostgreSQL, outages, and the two schemas.
 
-use crate::cli::{run, serve, status};
+use crate::cli::{new_account, run, serve, status};
 use crate::helpers::{PgDatabase, TestApp, card_fields, postgres_url, send};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -35,9 +35,7 @@ fn both_databases_have_the_same_migrations() {
 async fn two_processes_sell_a_single_use_link_exactly_once() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDatabase::create(&admin).await;
-    let (ok, stdout, stderr) = run(&["account", "create", "--database", &db.url, "--json"]);
-    assert!(ok, "{stderr}");
-    let keys: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let keys = new_account(&db.url);
     let (sk, pk) = (
         keys["secret_key_test"].as_str().unwrap(),
         keys["public_key_test"].as_str().unwrap(),
@@ -167,9 +165,7 @@ async fn two_processes_sell_a_single_use_link_exactly_once() {
 async fn two_processes_take_one_3ds_payment_in_flight() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDatabase::create(&admin).await;
-    let (ok, stdout, stderr) = run(&["account", "create", "--database", &db.url, "--json"]);
-    assert!(ok, "{stderr}");
-    let keys: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let keys = new_account(&db.url);
     let (sk, pk) = (
         keys["secret_key_test"].as_str().unwrap(),
         keys["public_key_test"].as_str().unwrap(),

@@ -2,7 +2,7 @@
 //! retried after failures, given up after the last attempt, never lost to a
 //! crash, and sent once by one of several processes.
 
-use crate::cli::{run, serve_with};
+use crate::cli::{new_account, run, serve_with};
 use crate::helpers::{PgDatabase, TestApp, card_fields, db_tests, postgres_url, send};
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -399,9 +399,7 @@ async fn no_event_is_lost_to_a_crash_on_postgres() {
 }
 
 async fn crash_and_restart(db: &str) {
-    let (ok, stdout, stderr) = run(&["account", "create", "--database", db, "--json"]);
-    assert!(ok, "{stderr}");
-    let keys: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let keys = new_account(db);
     let account = keys["account_id"].as_str().unwrap();
     let (sk, pk) = (
         keys["secret_key_test"].as_str().unwrap(),
@@ -504,9 +502,7 @@ async fn crash_and_restart(db: &str) {
 async fn two_processes_deliver_each_event_once() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDatabase::create(&admin).await;
-    let (ok, stdout, stderr) = run(&["account", "create", "--database", &db.url, "--json"]);
-    assert!(ok, "{stderr}");
-    let keys: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let keys = new_account(&db.url);
     let account = keys["account_id"].as_str().unwrap();
     let sk = keys["secret_key_test"].as_str().unwrap().to_owned();
     let receiver = Receiver::start(vec![Answer::Status(200)]).await;
