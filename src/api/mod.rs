@@ -11,6 +11,7 @@ pub mod links;
 pub mod objects;
 pub mod params;
 pub mod refunds;
+pub mod search;
 pub mod tokens;
 pub mod version;
 
@@ -138,6 +139,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/charges/{id}/refunds/{refund_id}", get(refunds::retrieve))
         .route("/refunds", get(refunds::list_all))
+        .route("/search", get(search::search))
+        .route("/search/", get(search::search))
         .route("/capability", get(capability::retrieve))
         .route("/capability/", get(capability::retrieve))
         .route("/refunds/", get(refunds::list_all))

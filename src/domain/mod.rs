@@ -8,6 +8,7 @@ pub mod link;
 pub mod list;
 pub mod money;
 pub mod refund;
+pub mod search;
 
 pub use id::{Kind, Mode, ObjectId};
 pub use list::{ListWindow, Micros, Order, Page};

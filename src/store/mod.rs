@@ -4,6 +4,7 @@
 //! own implementation beside this file; both keep the same guarantees.
 
 mod postgres;
+mod search;
 mod sql;
 mod sqlite;
 
@@ -14,6 +15,7 @@ use crate::domain::charge::{Charge, ChargeStatus, Completion, PayRefusal, Token}
 use crate::domain::event::{Event, WebhookDelivery};
 use crate::domain::link::Link;
 use crate::domain::refund::{NewRefund, Refund, RefundRefusal};
+use crate::domain::search::Search;
 use crate::domain::{ListWindow, Micros, Mode, Page};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -301,6 +303,22 @@ pub trait Store: Send + Sync + 'static {
         mode: Mode,
         window: &ListWindow,
     ) -> StoreResult<Page<Refund>>;
+
+    /// Links of the account and mode that the search finds: one page, and
+    /// how many there are in all.
+    async fn search_links(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        search: &Search,
+    ) -> StoreResult<(Vec<Link>, u64)>;
+    /// The same for charges.
+    async fn search_charges(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        search: &Search,
+    ) -> StoreResult<(Vec<Charge>, u64)>;
 
     /// When the account was created; `None` if there is no such account.
     async fn account_created_at(&self, account_id: &str) -> StoreResult<Option<Micros>>;

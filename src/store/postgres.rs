@@ -69,6 +69,14 @@ impl PostgresStore {
     /// How an event is recorded in one round trip.
     const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_POSTGRES;
 
+    /// Search: JSON by `->>`, and `ILIKE` on the text the trigram (GIN)
+    /// indexes hold, written exactly as they are.
+    const SEARCH: super::search::Dialect = super::search::Dialect {
+        card_field: |field| format!("(card::jsonb ->> '{field}')"),
+        ilike: "ILIKE",
+        indexed_match: None,
+    };
+
     /// Claimants on several processes pass over each other's rows.
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
 

@@ -524,6 +524,54 @@ macro_rules! impl_sql_store {
                 Ok(page)
             }
 
+            /// A search's page of rows and its total.
+            #[allow(clippy::too_many_arguments)]
+            async fn search_rows(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                account_id: &str,
+                mode: Mode,
+                search: &$crate::domain::search::Search,
+                columns: &str,
+                table: &str,
+                seq: &str,
+            ) -> StoreResult<(Vec<<$db as sqlx::Database>::Row>, u64)> {
+                use $crate::store::search::Bind;
+                let clause = $crate::store::search::clause(search, &<$store>::SEARCH);
+                let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {}", clause.sql);
+                let direction = $crate::store::sql::direction(search.order);
+                let n = clause.binds.len() + 2;
+                let page_sql = format!(
+                    "SELECT {columns} FROM {table} WHERE {} ORDER BY created_at {direction}, {seq} {direction} \
+                     LIMIT ${} OFFSET ${}",
+                    clause.sql, n + 1, n + 2
+                );
+                let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(account_id).bind(mode.is_live());
+                let mut page = sqlx::query(&page_sql).bind(account_id).bind(mode.is_live());
+                for bind in &clause.binds {
+                    match bind {
+                        Bind::Text(s) => {
+                            count = count.bind(s.clone());
+                            page = page.bind(s.clone());
+                        }
+                        Bind::Int(i) => {
+                            count = count.bind(*i);
+                            page = page.bind(*i);
+                        }
+                        Bind::Flag(b) => {
+                            count = count.bind(*b);
+                            page = page.bind(*b);
+                        }
+                    }
+                }
+                let total = count.fetch_one(&mut *conn).await?;
+                let rows = page
+                    .bind(i64::from(search.per_page))
+                    .bind(i64::try_from(search.offset()).unwrap_or(i64::MAX))
+                    .fetch_all(&mut *conn)
+                    .await?;
+                Ok((rows, total.max(0) as u64))
+            }
+
             /// Gives each charge that has refunds its first page of them.
             async fn attach_refunds(
                 conn: &mut <$db as sqlx::Database>::Connection,
@@ -1315,6 +1363,31 @@ macro_rules! impl_sql_store {
                     .execute(&mut *writer)
                     .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn search_links(
+                &self,
+                account_id: &str,
+                mode: Mode,
+                search: &$crate::domain::search::Search,
+            ) -> StoreResult<(Vec<Link>, u64)> {
+                let mut conn = self.pool.acquire().await?;
+                let (rows, total) = Self::search_rows(&mut conn, account_id, mode, search, LINK_COLUMNS, "links", "seq").await?;
+                let links = rows.iter().map(Self::link_from_row).collect::<StoreResult<_>>()?;
+                Ok((links, total))
+            }
+
+            async fn search_charges(
+                &self,
+                account_id: &str,
+                mode: Mode,
+                search: &$crate::domain::search::Search,
+            ) -> StoreResult<(Vec<Charge>, u64)> {
+                let mut conn = self.pool.acquire().await?;
+                let (rows, total) = Self::search_rows(&mut conn, account_id, mode, search, CHARGE_COLUMNS, "charges", "account_seq").await?;
+                let mut charges = rows.iter().map(Self::charge_from_row).collect::<StoreResult<Vec<_>>>()?;
+                Self::attach_refunds(&mut conn, &mut charges).await?;
+                Ok((charges, total))
             }
 
             async fn account_created_at(&self, account_id: &str) -> StoreResult<Option<Micros>> {

@@ -245,6 +245,22 @@ impl SqliteStore {
     /// How an event is recorded in one round trip.
     const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_SQLITE;
 
+    /// Search: JSON by `json_extract`, and the FTS5 trigram tables.
+    const SEARCH: super::search::Dialect = super::search::Dialect {
+        card_field: |field| format!("json_extract(card, '$.{field}')"),
+        ilike: "LIKE",
+        indexed_match: Some(|scope, at| match scope {
+            crate::domain::search::Scope::Link => {
+                format!("id IN (SELECT link_id FROM link_search WHERE link_search MATCH {at})")
+            }
+            crate::domain::search::Scope::Charge => {
+                format!(
+                    "id IN (SELECT charge_id FROM charge_search WHERE charge_search MATCH {at})"
+                )
+            }
+        }),
+    };
+
     /// Writes are serialized: a claim never meets another one's rows.
     const SKIP_LOCKED: &'static str = "";
 

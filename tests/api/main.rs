@@ -16,4 +16,5 @@ mod payments;
 mod postgres;
 mod refunds;
 mod replays;
+mod search;
 mod webhooks;
