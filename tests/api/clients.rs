@@ -238,6 +238,15 @@ async fn the_official_python_client_refunds_and_reads_the_account() {
 }
 
 #[tokio::test]
+async fn the_official_python_client_searches_links_and_charges() {
+    let python = python();
+    let app = TestApp::spawn().await;
+    let mut command = client_command(python, &app);
+    command.arg(Path::new(SUITES).join("python/test_search.py"));
+    assert_suite_passes("Python (omise 0.16.0) search", command).await;
+}
+
+#[tokio::test]
 async fn the_official_node_client_passes_every_case() {
     let dir = node_suite();
     let addr = loopback_port_80();

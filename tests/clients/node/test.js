@@ -530,3 +530,285 @@ test('retrieve the capability with the public key, or the secret key', async () 
     omiseError('authentication_failure'),
   );
 });
+
+// Search. omise 1.1.0 has `search.list(params)`: a GET of /search with the
+// params in the query string through node's querystring.encode, which
+// percent-encodes keys and values (brackets, spaces, Thai) but drops a
+// nested object: `filters: {used: true}` goes as `filters=`. Callers send
+// flat `'filters[used]': 'true'` keys instead. Other tests share this
+// account, so every search here is narrowed by a marker in the titles.
+const marker = 'srch' + Date.now().toString(36);
+
+// Records the path of each request the client sends, without changing it.
+async function sentPaths(work) {
+  const http = require('node:http');
+  const original = http.request;
+  const paths = [];
+  http.request = function(options, ...rest) {
+    paths.push(options.path);
+    return original.call(this, options, ...rest);
+  };
+  try {
+    return {result: await work(), paths};
+  } finally {
+    http.request = original;
+  }
+}
+
+let searchFixture;
+
+// Five links and four charges, made once for the search tests.
+async function searchData() {
+  if (!searchFixture) {
+    const make = (title, amount, multiple) => omise.links.create({
+      amount,
+      currency: 'thb',
+      title: `${title} ${marker}`,
+      description: `Search order of ${title}`,
+      multiple,
+    });
+    // Amounts in satang: ฿1,500, ฿500, ฿2,500, ฿1,000, ฿2,000.
+    const coffee = await make('Blue Mountain coffee', 150000, false);
+    const tea = await make('Green tea', 50000, true);
+    const thai = await make('กาแฟดอยช้าง', 250000, true);
+    const latte = await make('Matcha latte', 100000, false);
+    const espresso = await make('Espresso double', 200000, false);
+    const declined = '4111111111140011';
+    const coffeePaid = await pay(coffee, await createToken());
+    const teaDeclined = await pay(tea, await createToken(omise, declined));
+    const teaPaid = await pay(tea, await createToken());
+    const espressoDeclined = await pay(espresso, await createToken(omise, declined));
+    searchFixture = {
+      coffee, tea, thai, latte, espresso,
+      links: [coffee, tea, thai, latte, espresso],
+      coffeePaid, teaDeclined, teaPaid, espressoDeclined,
+      charges: [coffeePaid, teaDeclined, teaPaid, espressoDeclined],
+    };
+  }
+  return searchFixture;
+}
+
+function assertFound(search, scope, expectedIds, total = expectedIds.length) {
+  assert.equal(search.object, 'search');
+  assert.equal(search.scope, scope);
+  assert.ok(search.data.every((item) => item.object === scope));
+  assert.deepEqual(search.data.map((item) => item.id), expectedIds);
+  assert.equal(search.total, total);
+}
+
+const linkIds = (...links) => links.map((link) => link.id);
+
+test('search links by query: the request and the search object', async () => {
+  const {coffee, thai, links} = await searchData();
+  const {result: found, paths} = await sentPaths(() =>
+    omise.search.list({scope: 'link', query: `coffee ${marker}`}));
+  assert.deepEqual(paths, [`/search?scope=link&query=coffee%20${marker}`]);
+  assertFound(found, 'link', [coffee.id]);
+  assert.equal(found.query, `coffee ${marker}`);
+  assert.equal(found.location, '/search');
+  assert.equal(found.page, 1);
+  assert.equal(found.per_page, 30);
+  assert.equal(found.total_pages, 1);
+  assert.equal(found.order, 'chronological');
+  assert.equal(found.export, null);
+  assert.equal(found.aggregate_level, null);
+  assert.deepEqual(found.filters, {});
+  // Each result is the link GET /links/{id} answers.
+  assert.deepEqual(found.data[0], await omise.links.retrieve(coffee.id));
+  assert.equal(found.data[0].charges.total, 1);
+
+  const everyOne = await omise.search.list({scope: 'link', query: marker});
+  assertFound(everyOne, 'link', linkIds(...links));
+  // Thai, percent-encoded by the client.
+  const {result: inThai, paths: thaiPaths} = await sentPaths(() =>
+    omise.search.list({scope: 'link', query: `ดอยช้าง ${marker}`}));
+  assert.deepEqual(thaiPaths, [
+    `/search?scope=link&query=${encodeURIComponent('ดอยช้าง')}%20${marker}`,
+  ]);
+  assertFound(inThai, 'link', [thai.id]);
+  // Case-insensitive.
+  const upper = `MATCHA LATTE ${marker.toUpperCase()}`;
+  assertFound(await omise.search.list({scope: 'link', query: upper}), 'link', [links[3].id]);
+  const nothing = `nothing-like-it-${marker}`;
+  assertFound(await omise.search.list({scope: 'link', query: nothing}), 'link', []);
+  // With a callback, as the client also allows.
+  const viaCallback = await new Promise((resolve, reject) => {
+    omise.search.list({scope: 'link', query: links[4].id}, (error, result) =>
+      error ? reject(error) : resolve(result));
+  });
+  assertFound(viaCallback, 'link', [links[4].id]);
+});
+
+test('search links by flat filters, alone and with a query', async () => {
+  const {coffee, tea, thai, latte, espresso} = await searchData();
+  const search = (params) => omise.search.list({scope: 'link', query: marker, ...params});
+
+  const {result: byAmount, paths} = await sentPaths(() =>
+    search({'filters[amount]': '1000..2000'}));
+  assert.deepEqual(paths, [
+    `/search?scope=link&query=${marker}&filters%5Bamount%5D=1000..2000`,
+  ]);
+  assertFound(byAmount, 'link', linkIds(coffee, latte, espresso));
+  assert.deepEqual(byAmount.filters, {amount: '1000..2000'});
+  assertFound(await search({'filters[amount]': '..1000'}), 'link', linkIds(tea, latte));
+  assertFound(await search({'filters[amount]': '2500..'}), 'link', linkIds(thai));
+  assertFound(await search({'filters[amount]': 500}), 'link', linkIds(tea));
+
+  // Booleans as strings or as JS booleans (the client writes `true`).
+  assertFound(await search({'filters[used]': 'true'}), 'link', linkIds(coffee));
+  assertFound(await search({'filters[used]': false}), 'link',
+    linkIds(tea, thai, latte, espresso));
+  assertFound(await search({'filters[multiple]': true}), 'link', linkIds(tea, thai));
+  assertFound(await search({'filters[multiple]': 'false'}), 'link',
+    linkIds(coffee, latte, espresso));
+  const combined = await search({
+    'filters[multiple]': 'false',
+    'filters[used]': 'false',
+    'filters[amount]': '..1500',
+    'filters[currency]': 'thb',
+  });
+  assertFound(combined, 'link', linkIds(latte));
+  assert.deepEqual(combined.filters,
+    {amount: '..1500', currency: 'thb', multiple: 'false', used: 'false'});
+  assertFound(
+    await omise.search.list({
+      scope: 'link', query: `tea ${marker}`, 'filters[multiple]': 'true',
+    }),
+    'link', linkIds(tea));
+
+  const today = coffee.created_at.slice(0, 10);
+  assertFound(await search({'filters[created]': today}), 'link',
+    linkIds(coffee, tea, thai, latte, espresso));
+  assertFound(await search({'filters[created]': '2001-01-01..2001-12-31'}), 'link', []);
+  assertFound(await search({'filters[used_at]': `${today}..`}), 'link', linkIds(coffee));
+});
+
+test('a nested filters object is dropped by the client', async () => {
+  const {links} = await searchData();
+  const {result, paths} = await sentPaths(() =>
+    omise.search.list({scope: 'link', query: marker, filters: {used: true}}));
+  assert.deepEqual(paths, [`/search?scope=link&query=${marker}&filters=`]);
+  // `filters=` is no filter at all: every link of the query.
+  assertFound(result, 'link', linkIds(...links));
+  assert.deepEqual(result.filters, {});
+});
+
+test('search charges by status, by query, and both', async () => {
+  const {tea, espresso, coffeePaid, teaDeclined, teaPaid, espressoDeclined, charges} =
+    await searchData();
+  const search = (params) => omise.search.list({scope: 'charge', ...params});
+
+  // The charges' description carries the link's title, so the marker.
+  assertFound(await search({query: marker}), 'charge', charges);
+  const failed = await search({query: marker, 'filters[status]': 'failed'});
+  assertFound(failed, 'charge', [teaDeclined, espressoDeclined]);
+  for (const charge of failed.data) {
+    assert.equal(charge.status, 'failed');
+    assert.equal(charge.paid, false);
+    assert.equal(charge.failure_code, 'insufficient_fund');
+    assert.equal(charge.card.last_digits, '0011');
+  }
+  assert.deepEqual(failed.data[0], await omise.charges.retrieve(teaDeclined));
+  assertFound(await search({query: marker, 'filters[status]': 'successful'}), 'charge',
+    [coffeePaid, teaPaid]);
+  assertFound(await search({query: marker, 'filters[paid]': false}), 'charge',
+    [teaDeclined, espressoDeclined]);
+
+  // By the link's id (alone, or as a filter), the title, the charge's id.
+  assertFound(await search({query: tea.id}), 'charge', [teaDeclined, teaPaid]);
+  assertFound(await search({'filters[link]': tea.id}), 'charge', [teaDeclined, teaPaid]);
+  assertFound(await search({query: `Mountain coffee ${marker}`}), 'charge', [coffeePaid]);
+  assertFound(await search({query: teaPaid}), 'charge', [teaPaid]);
+  assertFound(await search({query: `green tea ${marker}`, 'filters[status]': 'successful'}),
+    'charge', [teaPaid]);
+  assertFound(
+    await search({
+      'filters[link]': espresso.id, 'filters[failure_code]': 'insufficient_fund',
+    }),
+    'charge', [espressoDeclined]);
+  assertFound(
+    await search({
+      query: marker, 'filters[amount]': '500', 'filters[card_last_digits]': '4242',
+    }),
+    'charge', [teaPaid]);
+});
+
+test('search a page at a time, in either order', async () => {
+  const {coffee, tea, thai, latte, espresso, teaPaid, espressoDeclined} =
+    await searchData();
+  const search = (params) => omise.search.list({scope: 'link', query: marker, ...params});
+
+  const newest = await search({order: 'reverse_chronological'});
+  assertFound(newest, 'link', linkIds(espresso, latte, thai, tea, coffee));
+  assert.equal(newest.order, 'reverse_chronological');
+
+  const {result: second, paths} = await sentPaths(() => search({per_page: 2, page: 2}));
+  assert.deepEqual(paths, [`/search?scope=link&query=${marker}&per_page=2&page=2`]);
+  assertFound(second, 'link', linkIds(thai, latte), 5);
+  assert.deepEqual([second.page, second.per_page, second.total_pages], [2, 2, 3]);
+  assertFound(await search({order: 'reverse_chronological', per_page: 2, page: 3}),
+    'link', linkIds(coffee), 5);
+  const beyond = await search({per_page: 2, page: 9});
+  assertFound(beyond, 'link', [], 5);
+  assert.equal(beyond.page, 9);
+
+  const walked = [];
+  for (let page = 1; page <= 3; page++) {
+    walked.push(...(await search({per_page: 2, page})).data.map((link) => link.id));
+  }
+  assert.deepEqual(walked, linkIds(coffee, tea, thai, latte, espresso));
+
+  assertFound(
+    await omise.search.list({
+      scope: 'charge', query: marker, order: 'reverse_chronological', per_page: 1, page: 2,
+    }),
+    'charge', [teaPaid], 4);
+  assertFound(
+    await omise.search.list({
+      scope: 'charge', query: marker, 'filters[status]': 'failed', per_page: 1, page: 2,
+    }),
+    'charge', [espressoDeclined], 2);
+});
+
+test('bad searches reject with the bad_request error object', async () => {
+  for (const [params, needle] of [
+    [{scope: 'refund'}, 'not supported'],
+    [{scope: 'banana'}, 'not a search scope'],
+    [{}, 'scope is required'],
+    [{scope: 'link', 'filters[status]': 'failed'}, 'filters[status]'],
+    [{scope: 'charge', 'filters[used]': 'true'}, 'filters[used]'],
+    [{scope: 'link', 'filters[used]': 'maybe'}, 'filters[used]'],
+    [{scope: 'link', 'filters[amount]': 'lots'}, 'filters[amount]'],
+    [{scope: 'link', per_page: 101}, 'per_page'],
+    [{scope: 'link', page: 0}, 'page'],
+    [{scope: 'link', order: 'sideways'}, 'order'],
+  ]) {
+    await assert.rejects(
+      omise.search.list(params),
+      (error) => omiseError('bad_request')(error) && error.message.includes(needle),
+      JSON.stringify(params),
+    );
+  }
+  await assert.rejects(
+    client({secretKey: publicKey}).search.list({scope: 'link'}),
+    omiseError('authentication_failure'),
+  );
+});
+
+test('omiseVersion 2015-11-17 searches in the older shape', async () => {
+  const {coffee, teaDeclined, espressoDeclined} = await searchData();
+  const legacy = client({omiseVersion: '2015-11-17'});
+  const found = await legacy.search.list({scope: 'link', query: `coffee ${marker}`});
+  assert.deepEqual(Object.keys(found).sort(), [
+    'data', 'filters', 'object', 'order', 'page', 'query', 'scope', 'total', 'total_pages',
+  ]);
+  assertFound(found, 'link', [coffee.id]);
+  assert.equal(found.data[0].currency, 'thb');
+  assert.equal(typeof found.data[0].created, 'string');
+  const failed = await legacy.search.list({
+    scope: 'charge', query: marker, 'filters[status]': 'failed',
+  });
+  assertFound(failed, 'charge', [teaDeclined, espressoDeclined]);
+  assert.equal(failed.data[0].currency, 'thb');
+  assert.equal('created_at' in failed.data[0], false);
+});
