@@ -152,6 +152,11 @@ fn insert_pair(map: &mut Map<String, Value>, key: &str, value: String) -> Result
     let (head, mut rest) = match key.find('[') {
         Some(i) if key.ends_with(']') => (&key[..i], &key[i..]),
         _ => {
+            // An empty value is "not given": node's client sends `filters=`
+            // beside flat `filters[used]=…` keys, which must survive it.
+            if value.is_empty() && map.get(key).is_some_and(Value::is_object) {
+                return Ok(());
+            }
             map.insert(key.to_owned(), Value::String(value));
             return Ok(());
         }
@@ -331,6 +336,15 @@ mod tests {
             let parsed = parse_pairs(&mut map, key.as_bytes());
             proptest::prop_assert_eq!(parsed.is_ok(), levels <= MAX_KEY_DEPTH);
         }
+    }
+
+    #[test]
+    fn an_empty_value_keeps_nested_keys() {
+        assert_eq!(
+            Value::Object(parsed("scope=link&filters[used]=true&filters=")),
+            json!({"scope": "link", "filters": {"used": "true"}})
+        );
+        assert_eq!(Value::Object(parsed("filters=")), json!({"filters": ""}));
     }
 
     #[test]
