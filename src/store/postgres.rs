@@ -74,7 +74,7 @@ impl PostgresStore {
     const SEARCH: super::search::Dialect = super::search::Dialect {
         card_field: |field| format!("(card::jsonb ->> '{field}')"),
         ilike: "ILIKE",
-        indexed_match: None,
+        indexed_from: None,
     };
 
     /// Claimants on several processes pass over each other's rows.

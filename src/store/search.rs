@@ -20,10 +20,12 @@ pub struct Dialect {
     pub card_field: fn(&str) -> String,
     /// The case-insensitive `LIKE`.
     pub ilike: &'static str,
-    /// The full-text index: a condition on `id` for a query of at least
-    /// three characters, given its placeholder; `None` to use `ilike` on
-    /// the searched text (PostgreSQL's trigram index serves that itself).
-    pub indexed_match: Option<fn(Scope, &str) -> String>,
+    /// The full-text index: for a query of at least three characters,
+    /// given its placeholder, the rows to search as a `FROM` item driven by
+    /// the index (the matches first, then their rows by primary key);
+    /// `None` to use `ilike` on the searched text, which PostgreSQL's
+    /// trigram index serves itself.
+    pub indexed_from: Option<fn(Scope, &str) -> String>,
 }
 
 /// The text `query` is matched against, as one expression.
@@ -39,8 +41,10 @@ pub fn searched_text(scope: Scope, dialect: &Dialect) -> String {
     }
 }
 
-/// `WHERE` conditions and values: the account and mode take `$1` and `$2`.
+/// `FROM` and `WHERE`, and their values: the account and mode take `$1`
+/// and `$2`.
 pub struct Clause {
+    pub from: String,
     pub sql: String,
     pub binds: Vec<Bind>,
 }
@@ -79,6 +83,10 @@ fn by_exponent() -> Vec<(u32, Vec<&'static str>)> {
 
 pub fn clause(search: &Search, dialect: &Dialect) -> Clause {
     let mut clause = Clause {
+        from: match search.scope {
+            Scope::Link => "links".to_owned(),
+            Scope::Charge => "charges".to_owned(),
+        },
         sql: match search.scope {
             Scope::Link => "account_id = $1 AND livemode = $2 AND deleted_at IS NULL".to_owned(),
             Scope::Charge => "account_id = $1 AND livemode = $2".to_owned(),
@@ -86,23 +94,23 @@ pub fn clause(search: &Search, dialect: &Dialect) -> Clause {
         binds: vec![],
     };
     if let Some(query) = &search.query {
-        let condition = match dialect.indexed_match {
+        match dialect.indexed_from {
             // A trigram index finds only what has three characters or more.
             Some(indexed) if query.chars().count() >= 3 => {
                 let phrase = format!("\"{}\"", query.replace('"', "\"\""));
                 let at = clause.push(Bind::Text(phrase));
-                indexed(search.scope, &at)
+                clause.from = indexed(search.scope, &at);
             }
             _ => {
                 let at = clause.push(Bind::Text(contains_pattern(query)));
-                format!(
+                let condition = format!(
                     "{} {} {at} ESCAPE '\\'",
                     searched_text(search.scope, dialect),
                     dialect.ilike
-                )
+                );
+                clause.sql.push_str(&format!(" AND {condition}"));
             }
-        };
-        clause.sql.push_str(&format!(" AND {condition}"));
+        }
     }
     for filter in &search.filters {
         let condition = filter_sql(&mut clause, filter, dialect);
@@ -196,8 +204,10 @@ mod tests {
     const SQLITE: Dialect = Dialect {
         card_field: |f| format!("json_extract(card, '$.{f}')"),
         ilike: "LIKE",
-        indexed_match: Some(|_, at| {
-            format!("id IN (SELECT charge_id FROM charge_search WHERE charge_search MATCH {at})")
+        indexed_from: Some(|_, at| {
+            format!(
+                "(SELECT charge_id FROM charge_search WHERE charge_search MATCH {at}) AS found CROSS JOIN charges ON charges.id = found.charge_id"
+            )
         }),
     };
 
@@ -217,7 +227,12 @@ mod tests {
     #[test]
     fn queries_use_the_index_from_three_characters() {
         let long = clause(&parsed("charge", Some("Ab\"c"), &[]), &SQLITE);
-        assert!(long.sql.contains("MATCH $3"), "{}", long.sql);
+        assert!(long.from.contains("MATCH $3"), "{}", long.from);
+        assert!(
+            long.from.starts_with("(SELECT"),
+            "driven by the index: {}",
+            long.from
+        );
         assert_eq!(long.binds, vec![Bind::Text("\"Ab\"\"c\"".into())]);
         let short = clause(&parsed("charge", Some("4_"), &[]), &SQLITE);
         assert!(short.sql.contains("LIKE $3 ESCAPE"), "{}", short.sql);

@@ -532,18 +532,17 @@ macro_rules! impl_sql_store {
                 mode: Mode,
                 search: &$crate::domain::search::Search,
                 columns: &str,
-                table: &str,
                 seq: &str,
             ) -> StoreResult<(Vec<<$db as sqlx::Database>::Row>, u64)> {
                 use $crate::store::search::Bind;
                 let clause = $crate::store::search::clause(search, &<$store>::SEARCH);
-                let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {}", clause.sql);
+                let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {}", clause.from, clause.sql);
                 let direction = $crate::store::sql::direction(search.order);
                 let n = clause.binds.len() + 2;
                 let page_sql = format!(
-                    "SELECT {columns} FROM {table} WHERE {} ORDER BY created_at {direction}, {seq} {direction} \
+                    "SELECT {columns} FROM {} WHERE {} ORDER BY created_at {direction}, {seq} {direction} \
                      LIMIT ${} OFFSET ${}",
-                    clause.sql, n + 1, n + 2
+                    clause.from, clause.sql, n + 1, n + 2
                 );
                 let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(account_id).bind(mode.is_live());
                 let mut page = sqlx::query(&page_sql).bind(account_id).bind(mode.is_live());
@@ -1372,7 +1371,7 @@ macro_rules! impl_sql_store {
                 search: &$crate::domain::search::Search,
             ) -> StoreResult<(Vec<Link>, u64)> {
                 let mut conn = self.pool.acquire().await?;
-                let (rows, total) = Self::search_rows(&mut conn, account_id, mode, search, LINK_COLUMNS, "links", "seq").await?;
+                let (rows, total) = Self::search_rows(&mut conn, account_id, mode, search, LINK_COLUMNS, "seq").await?;
                 let links = rows.iter().map(Self::link_from_row).collect::<StoreResult<_>>()?;
                 Ok((links, total))
             }
@@ -1384,7 +1383,7 @@ macro_rules! impl_sql_store {
                 search: &$crate::domain::search::Search,
             ) -> StoreResult<(Vec<Charge>, u64)> {
                 let mut conn = self.pool.acquire().await?;
-                let (rows, total) = Self::search_rows(&mut conn, account_id, mode, search, CHARGE_COLUMNS, "charges", "account_seq").await?;
+                let (rows, total) = Self::search_rows(&mut conn, account_id, mode, search, CHARGE_COLUMNS, "account_seq").await?;
                 let mut charges = rows.iter().map(Self::charge_from_row).collect::<StoreResult<Vec<_>>>()?;
                 Self::attach_refunds(&mut conn, &mut charges).await?;
                 Ok((charges, total))

@@ -249,15 +249,17 @@ impl SqliteStore {
     const SEARCH: super::search::Dialect = super::search::Dialect {
         card_field: |field| format!("json_extract(card, '$.{field}')"),
         ilike: "LIKE",
-        indexed_match: Some(|scope, at| match scope {
-            crate::domain::search::Scope::Link => {
-                format!("id IN (SELECT link_id FROM link_search WHERE link_search MATCH {at})")
-            }
-            crate::domain::search::Scope::Charge => {
-                format!(
-                    "id IN (SELECT charge_id FROM charge_search WHERE charge_search MATCH {at})"
-                )
-            }
+        // DISTINCT: a charge that failed after it was made has two rows.
+        // CROSS JOIN keeps the matches as the outer loop.
+        indexed_from: Some(|scope, at| match scope {
+            crate::domain::search::Scope::Link => format!(
+                "(SELECT DISTINCT link_id FROM link_search WHERE link_search MATCH {at}) AS found \
+                 CROSS JOIN links ON links.id = found.link_id"
+            ),
+            crate::domain::search::Scope::Charge => format!(
+                "(SELECT DISTINCT charge_id FROM charge_search WHERE charge_search MATCH {at}) \
+                 AS found CROSS JOIN charges ON charges.id = found.charge_id"
+            ),
         }),
     };
 
