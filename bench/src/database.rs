@@ -1,17 +1,17 @@
 //! One database's part of the run: an account, a million seeded charges,
-//! then one server process for retrieving, listing, paying and paying with
-//! a webhook receiver, whose peak memory is read at the end.
+//! then one server process for retrieving, listing, searching, paying and
+//! paying with a webhook receiver, whose peak memory is read at the end.
 
 use crate::process::{Server, create_account, free_addr};
 use crate::report::{Figure, Report, Value};
 use crate::seed::{self, Dialect};
-use crate::{Bench, Result, lists, payments, retrieve, webhooks};
+use crate::{Bench, Result, lists, payments, retrieve, search, webhooks};
 use sqlx::Connection;
 use std::time::Duration;
 
 const MEMORY_TARGET_MIB: f64 = 64.0;
 
-/// Runs the retrieve, list, payment and webhook scenarios on the database at `url`.
+/// Runs the retrieve, list, search, payment and webhook scenarios on the database at `url`.
 pub async fn run(
     bench: &Bench,
     dialect: Dialect,
@@ -48,13 +48,17 @@ pub async fn run(
 
     retrieve::measure(bench, dialect, &server, &account, report).await?;
     lists::measure(bench, dialect, &server, &account, &seeded, report).await?;
+    // Before the payments, which add charges to the account.
+    search::measure(bench, dialect, &server, &account, &seeded, report).await?;
     let without = payments::measure(bench, dialect, &server, &account, report).await?;
     webhooks::measure(bench, dialect, &server, &account, &without, report).await?;
 
     let peak = server.stop()? as f64 / (1024.0 * 1024.0);
     report.push(
         Figure::new(
-            format!("Peak RSS of the {db} server through retrieve, lists, payments and webhooks"),
+            format!(
+                "Peak RSS of the {db} server through retrieve, lists, search, payments and webhooks"
+            ),
             peak,
             format!("{peak:.1} MiB"),
         )
@@ -68,6 +72,7 @@ fn skip_postgres(report: &mut Report, why: &str) {
     for name in [
         "Retrieve a link, PostgreSQL",
         "List charges, PostgreSQL",
+        "Search charges, PostgreSQL",
         "Payments, PostgreSQL",
         "Payments with a webhook receiver, PostgreSQL",
         "Webhook after payment, PostgreSQL",

@@ -230,6 +230,7 @@ mod tests {
             link_id: "link_test_x".into(),
             charges,
             first_at: 1_700_000_000_000_000,
+            named_stride: crate::seed::named_stride(charges),
             took: Duration::ZERO,
         }
     }

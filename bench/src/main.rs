@@ -1,6 +1,6 @@
 //! paylink's benchmark: start-up, retrieving a link against a static
-//! baseline, listing a million charges, and payments without and with a
-//! webhook receiver, on SQLite and (when one is reachable) PostgreSQL, in
+//! baseline, listing and searching a million charges, and payments without
+//! and with a webhook receiver, on SQLite and (when one is reachable) PostgreSQL, in
 //! one run that writes BENCHMARKS.md.
 //!
 //! Every target is a ratio or a bound measured in this same run, so a busy
@@ -14,6 +14,7 @@ mod payments;
 mod process;
 mod report;
 mod retrieve;
+mod search;
 mod seed;
 mod startup;
 mod webhooks;
@@ -69,7 +70,7 @@ pub struct Args {
     /// Seconds of each wrk run on GET /links/{id}.
     #[arg(long, default_value_t = 10)]
     pub retrieve_seconds: u64,
-    /// Seconds of each wrk run on a list.
+    /// Seconds of each wrk run on a list or a search (longer for a slow search).
     #[arg(long, default_value_t = 5)]
     pub list_seconds: u64,
     /// Seconds of paying.
@@ -255,12 +256,24 @@ fn render(
          - Retrieve a link: `wrk -t2 -c64 -d{retrieve}s --latency` on `GET /links/{{id}}` of a \
          link without charges, against paylink and against `static-baseline` (axum answering \
          the same bytes from memory), alternately, twice each; medians.\n\
-         - Lists: {charges} charges seeded on one link by SQL in one transaction, then \
+         - Lists: {charges} charges seeded on one link by SQL in one transaction (one in \
+         {failed_every} failed with `{failure}`; {named} paid with a card named `{name}`), then \
          `wrk -t2 -c8 -d{list}s --latency`, after an unmeasured second of the same load, on \
          the last page against the first, in each order \
          and inside a `from`/`to` window that cuts the middle, for the link's charges and the \
          account's. Each query's `total`, page size and first and last `created_at` were \
          checked before it was loaded.\n\
+         - Search: on the same charges, right after the lists and before any payment, \
+         `GET /search?scope=charge` with `query={query}` (the {named} named charges, found \
+         through the text index), with `filters[status]=failed` (one in {failed_every}), with \
+         both, and with `filters[status]=successful` (all the rest), first page of the \
+         default 30, each against `GET /charges?limit=30` at offset 0 loaded the same way \
+         (`wrk -t2 -c8 -d{list}s --latency --timeout 60s` after an unmeasured second). A \
+         search whose first answer took 100 ms or more is loaded instead for long enough to \
+         give each connection about three answers (up to 60 s), without the warm-up. Each \
+         answer's `total` and the ids of its page were checked before it was loaded. The \
+         successful filter shows what `total` costs: a `COUNT(*)` over every match, linear \
+         in the matches.\n\
          - Payments: {payers} payers in the benchmark process, each making a token \
          (`POST /tokens`) then paying a multiple-use link with it (`POST` to its `payment_uri`, \
          answered 303), for {pay} s; afterwards the link's `total` must equal the 303s counted.\n\
@@ -283,6 +296,11 @@ fn render(
         retrieve = args.retrieve_seconds,
         charges = report::count(args.charges),
         list = args.list_seconds,
+        failed_every = seed::FAILED_EVERY,
+        failure = seed::FAILURE_CODE,
+        named = seed::NAMED,
+        name = seed::CARD_NAME,
+        query = search::QUERY,
         payers = args.payers,
         pay = args.pay_seconds,
         wait = args.webhook_wait_seconds,

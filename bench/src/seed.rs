@@ -2,7 +2,11 @@
 //! transaction while no server runs: through the API it would take longer
 //! than the whole benchmark. The rows are what paylink itself writes: a used
 //! token per charge, dense per-link and per-account sequence numbers, times
-//! one millisecond apart, and counters that agree with them.
+//! one millisecond apart, and counters that agree with them. One charge in
+//! ten failed (its token declined with `insufficient_fund`), and a hundred
+//! were paid with a card whose name no other charge has, for searches.
+//! On SQLite the search index (`charge_search`) is filled by paylink's own
+//! trigger on `INSERT INTO charges`, row by row as the server would.
 
 use crate::Result;
 use sqlx::Connection;
@@ -27,6 +31,16 @@ impl Dialect {
 /// Microseconds between two seeded charges.
 pub const CHARGE_SPACING_MICROS: i64 = 1000;
 
+/// One seeded charge in this many failed: the tenth, twentieth, ...
+pub const FAILED_EVERY: u64 = 10;
+/// Their failure code, as a declined token gives it.
+pub const FAILURE_CODE: &str = "insufficient_fund";
+/// How many charges carry [`CARD_NAME`].
+pub const NAMED: u64 = 100;
+/// The card name of those charges, found by no other charge's searched
+/// text (id, link id, description, card name and last digits, failure code).
+pub const CARD_NAME: &str = "Kanokwan Srisawat";
+
 /// What was seeded: the link, and when its charges were made.
 #[derive(Debug, Clone)]
 pub struct Seeded {
@@ -35,6 +49,9 @@ pub struct Seeded {
     /// `created_at` of the first charge, on a whole second; the charge at
     /// chronological index `i` was made `i` milliseconds later.
     pub first_at: i64,
+    /// The charges at 1-based positions `k × named_stride`, `k` from 1 to
+    /// [`NAMED`], carry [`CARD_NAME`].
+    pub named_stride: u64,
     pub took: Duration,
 }
 
@@ -43,6 +60,47 @@ impl Seeded {
     pub fn created_at(&self, index: u64) -> i64 {
         self.first_at + index as i64 * CHARGE_SPACING_MICROS
     }
+
+    /// The id of the charge at chronological index `i` (0-based).
+    pub fn charge_id(index: u64) -> String {
+        format!("chrg_test_seed{:015}", index + 1)
+    }
+
+    /// Whether the charge at chronological index `i` failed.
+    pub fn failed(&self, index: u64) -> bool {
+        (index + 1) % FAILED_EVERY == 0
+    }
+
+    /// Whether the charge at chronological index `i` carries [`CARD_NAME`].
+    pub fn named(&self, index: u64) -> bool {
+        let position = index + 1;
+        position % self.named_stride == 0 && position / self.named_stride <= NAMED
+    }
+}
+
+/// The spacing of the named charges: as wide as [`NAMED`] of them fit, and
+/// prime to [`FAILED_EVERY`], so that exactly one named charge in ten also
+/// failed (`k × stride` is a multiple of ten just when `k` is).
+pub fn named_stride(charges: u64) -> u64 {
+    let mut stride = (charges / NAMED).max(1);
+    while stride > 1 && gcd(stride, FAILED_EVERY) != 1 {
+        stride -= 1;
+    }
+    stride
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// `card_json` with its `name` replaced by [`CARD_NAME`].
+fn named_card(card_json: &str) -> Result<String> {
+    let mut card: serde_json::Value = serde_json::from_str(card_json)?;
+    match card.get_mut("name") {
+        Some(name) => *name = serde_json::Value::String(CARD_NAME.to_owned()),
+        None => return Err(format!("the stored card has no name: {card_json}").into()),
+    }
+    Ok(card.to_string())
 }
 
 /// The fields of the seeded link and its charges.
@@ -88,7 +146,21 @@ pub async fn seed(
             format!("FROM generate_series(1::bigint, {charges}::bigint) AS series(i)")
         }
     };
-    let (account, link, card) = (literal(account_id), literal(&link_id), literal(card_json));
+    let (account, link) = (literal(account_id), literal(&link_id));
+    let named_stride = named_stride(charges);
+    // Which card, status and failure code the charge at position `i` has,
+    // and the outcome its token gave.
+    let card = format!(
+        "CASE WHEN i % {named_stride} = 0 AND i <= {} THEN {} ELSE {} END",
+        NAMED * named_stride,
+        literal(&named_card(card_json)?),
+        literal(card_json)
+    );
+    let failure = format!(
+        "CASE WHEN i % {FAILED_EVERY} = 0 THEN {} END",
+        literal(FAILURE_CODE)
+    );
+    let status = format!("CASE WHEN i % {FAILED_EVERY} = 0 THEN 'failed' ELSE 'successful' END");
     let description = literal(&format!("{LINK_TITLE}\n\n{LINK_DESCRIPTION}"));
     let script = format!(
         "BEGIN;
@@ -97,13 +169,14 @@ pub async fn seed(
          VALUES ({link}, {account}, FALSE, {AMOUNT}, 'THB', {title}, {link_description}, TRUE, \
              {charges}, {link_at});
          {series}INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
-         SELECT 'tokn_test_seed' || {pad}, {account}, FALSE, {card}, NULL, TRUE, \
+         SELECT 'tokn_test_seed' || {pad}, {account}, FALSE, {card}, {failure}, TRUE, \
              {first_at} + (i - 1) * {CHARGE_SPACING_MICROS} {from};
          {series}INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
-             token_id, amount, currency, description, failure_code, card, ip, created_at) \
+             token_id, amount, currency, description, failure_code, card, ip, created_at, \
+             status) \
          SELECT 'chrg_test_seed' || {pad}, {account}, FALSE, i, {link}, i, \
-             'tokn_test_seed' || {pad}, {AMOUNT}, 'THB', {description}, NULL, {card}, NULL, \
-             {first_at} + (i - 1) * {CHARGE_SPACING_MICROS} {from};
+             'tokn_test_seed' || {pad}, {AMOUNT}, 'THB', {description}, {failure}, {card}, NULL, \
+             {first_at} + (i - 1) * {CHARGE_SPACING_MICROS}, {status} {from};
          UPDATE charge_counters SET last_seq = {charges}, last_at = {last_at} \
          WHERE account_id = {account} AND livemode = FALSE;
          COMMIT;",
@@ -143,6 +216,7 @@ pub async fn seed(
         link_id,
         charges,
         first_at,
+        named_stride,
         took: started.elapsed(),
     })
 }

@@ -47,7 +47,24 @@ impl WrkRun {
 
 /// Runs wrk against `url` with an `Authorization` header, and parses its report.
 pub fn run(url: &str, authorization: &str, load: Load) -> Result<WrkRun> {
-    let output = Command::new("wrk")
+    run_with_timeout(url, authorization, load, None)
+}
+
+/// [`run`], with wrk's `--timeout` (2 s unless given): a request still
+/// unanswered after it counts as a socket error.
+pub fn run_with_timeout(
+    url: &str,
+    authorization: &str,
+    load: Load,
+    timeout: Option<Duration>,
+) -> Result<WrkRun> {
+    let mut command = Command::new("wrk");
+    if let Some(timeout) = timeout {
+        command
+            .arg("--timeout")
+            .arg(format!("{}s", timeout.as_secs().max(1)));
+    }
+    let output = command
         .arg(format!("-t{}", load.threads))
         .arg(format!("-c{}", load.connections))
         .arg(format!("-d{}s", load.duration.as_secs().max(1)))

@@ -14,4 +14,4 @@ CREATE INDEX charges_search ON charges USING gin ((
 ) gin_trgm_ops);
 
 -- Filters by status count and page by index.
-CREATE INDEX charges_status ON charges (account_id, livemode, status, created_at);
+CREATE INDEX charges_status ON charges (account_id, livemode, status, created_at, account_seq);

@@ -35,4 +35,4 @@ WHEN new.failure_code IS NOT NULL AND old.failure_code IS NULL BEGIN
 END;
 
 -- Filters by status count and page by index.
-CREATE INDEX charges_status ON charges (account_id, livemode, status, created_at);
+CREATE INDEX charges_status ON charges (account_id, livemode, status, created_at, account_seq);
