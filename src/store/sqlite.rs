@@ -177,6 +177,20 @@ impl SqliteStore {
         } else {
             settings.max_connections.max(1)
         };
+        let migrate_error = |e| match e {
+            sqlx::migrate::MigrateError::Execute(e) => open_error(&filename, e),
+            other => other.into(),
+        };
+        if !in_memory {
+            // Migrate on one connection before the pool opens any: while a
+            // migration holds the write lock, another connection setting
+            // itself up could fail at once with "database is locked".
+            let mut conn = SqliteConnection::connect_with(&options)
+                .await
+                .map_err(|e| open_error(&filename, e))?;
+            MIGRATOR.run(&mut conn).await.map_err(migrate_error)?;
+            conn.close().await?;
+        }
         // A local file does not hang up: no ping before each use, which
         // would cost a round trip to the connection's worker thread.
         let pool = SqlitePoolOptions::new()
@@ -189,10 +203,11 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(|e| open_error(&filename, e))?;
-        MIGRATOR.run(&pool).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::Execute(e) => open_error(&filename, e),
-            other => other.into(),
-        })?;
+        if in_memory {
+            // Each connection to `:memory:` is a database of its own: the
+            // pool's one connection is the one to migrate.
+            MIGRATOR.run(&pool).await.map_err(migrate_error)?;
+        }
         let writer = if in_memory {
             None
         } else {
