@@ -151,7 +151,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(self.webhooks.run(stopping.clone()));
-        let expiry = tokio::spawn(crate::expiry::run(
+        let expiry = tokio::spawn(crate::upkeep::run(
             self.store,
             self.expiry_interval,
             stopping,

@@ -276,6 +276,11 @@ pub trait Store: Send + Sync + 'static {
         completion: Completion,
         now: Micros,
     ) -> StoreResult<Option<Result<Charge, ChargeStatus>>>;
+    /// Moves rows written since the last call into the search indexes (on
+    /// SQLite, whose full-text index is written in batches); nothing to do
+    /// on PostgreSQL. Searches see every row either way.
+    async fn index_search_queue(&self) -> StoreResult<()>;
+
     /// Pending charges whose time to authenticate is over, oldest first.
     async fn pending_charges_due(&self, now: Micros, limit: u32) -> StoreResult<Vec<String>>;
 

@@ -77,6 +77,9 @@ impl PostgresStore {
         indexed_from: None,
     };
 
+    /// PostgreSQL keeps its expression indexes in step itself.
+    const INDEX_QUEUED: Option<&'static str> = None;
+
     /// Claimants on several processes pass over each other's rows.
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
 

@@ -25,7 +25,9 @@ pub struct Dialect {
     /// the index (the matches first, then their rows by primary key);
     /// `None` to use `ilike` on the searched text, which PostgreSQL's
     /// trigram index serves itself.
-    pub indexed_from: Option<fn(Scope, &str) -> String>,
+    /// The second placeholder is the `LIKE` pattern, for rows the index
+    /// may not hold yet.
+    pub indexed_from: Option<fn(Scope, &str, &str) -> String>,
 }
 
 /// The text `query` is matched against, as one expression.
@@ -99,7 +101,8 @@ pub fn clause(search: &Search, dialect: &Dialect) -> Clause {
             Some(indexed) if query.chars().count() >= 3 => {
                 let phrase = format!("\"{}\"", query.replace('"', "\"\""));
                 let at = clause.push(Bind::Text(phrase));
-                clause.from = indexed(search.scope, &at);
+                let like = clause.push(Bind::Text(contains_pattern(query)));
+                clause.from = indexed(search.scope, &at, &like);
             }
             _ => {
                 let at = clause.push(Bind::Text(contains_pattern(query)));
@@ -204,7 +207,7 @@ mod tests {
     const SQLITE: Dialect = Dialect {
         card_field: |f| format!("json_extract(card, '$.{f}')"),
         ilike: "LIKE",
-        indexed_from: Some(|_, at| {
+        indexed_from: Some(|_, at, _| {
             format!(
                 "(SELECT charge_id FROM charge_search WHERE charge_search MATCH {at}) AS found CROSS JOIN charges ON charges.id = found.charge_id"
             )
@@ -233,7 +236,13 @@ mod tests {
             "driven by the index: {}",
             long.from
         );
-        assert_eq!(long.binds, vec![Bind::Text("\"Ab\"\"c\"".into())]);
+        assert_eq!(
+            long.binds,
+            vec![
+                Bind::Text("\"Ab\"\"c\"".into()),
+                Bind::Text("%Ab\"c%".into())
+            ]
+        );
         let short = clause(&parsed("charge", Some("4_"), &[]), &SQLITE);
         assert!(short.sql.contains("LIKE $3 ESCAPE"), "{}", short.sql);
         assert_eq!(short.binds, vec![Bind::Text("%4\\_%".into())]);

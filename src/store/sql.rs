@@ -1189,6 +1189,25 @@ macro_rules! impl_sql_store {
                 Ok(Some(Ok(charge)))
             }
 
+            async fn index_search_queue(&self) -> StoreResult<()> {
+                let Some(sql) = <$store>::INDEX_QUEUED else { return Ok(()) };
+                // Read first: most looks find nothing, and need no writer.
+                let queued: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM charge_search_queue) \
+                     OR EXISTS (SELECT 1 FROM link_search_queue)",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                if !queued {
+                    return Ok(());
+                }
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
+                sqlx::query(sql).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn pending_charges_due(&self, now: Micros, limit: u32) -> StoreResult<Vec<String>> {
                 Ok(sqlx::query_scalar(
                     "SELECT id FROM charges WHERE status = 'pending' AND authorize_expires_at <= $1 \

@@ -75,6 +75,11 @@ fn parent_read_only(dir: &std::path::Path) -> bool {
     tempfile_in(dir).is_err()
 }
 
+/// The text a charge is found by, of a `charges` row aliased `c`.
+const SEARCHED_CHARGE: &str = "(c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
+     || COALESCE(json_extract(c.card, '$.name'), '') || ' ' \
+     || COALESCE(json_extract(c.card, '$.last_digits'), '') || ' ' || COALESCE(c.failure_code, ''))";
+
 /// The mode a charge id names (test unless it says live).
 fn mode_of(charge_id: &str) -> crate::domain::Mode {
     ObjectId::parse(Kind::Charge, charge_id).map_or(crate::domain::Mode::Test, |id| id.mode())
@@ -260,19 +265,41 @@ impl SqliteStore {
     /// How an event is recorded in one round trip.
     const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_SQLITE;
 
+    /// Moves queued rows into the search indexes, in batches: one commit of
+    /// each index for many rows.
+    const INDEX_QUEUED: Option<&'static str> = Some(
+        "\
+        INSERT INTO link_search (text, link_id) \
+          SELECT l.id || ' ' || l.title || ' ' || l.description, l.id \
+          FROM link_search_queue q JOIN links l ON l.id = q.link_id; \
+        DELETE FROM link_search_queue; \
+        INSERT INTO charge_search (text, charge_id) \
+          SELECT c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
+            || COALESCE(json_extract(c.card, '$.name'), '') || ' ' \
+            || COALESCE(json_extract(c.card, '$.last_digits'), '') || ' ' \
+            || COALESCE(c.failure_code, ''), c.id \
+          FROM charge_search_queue q JOIN charges c ON c.id = q.charge_id; \
+        DELETE FROM charge_search_queue;",
+    );
+
     /// Search: JSON by `json_extract`, and the FTS5 trigram tables.
     const SEARCH: super::search::Dialect = super::search::Dialect {
         card_field: |field| format!("json_extract(card, '$.{field}')"),
         ilike: "LIKE",
-        // DISTINCT: a charge that failed after it was made has two rows.
-        // CROSS JOIN keeps the matches as the outer loop.
-        indexed_from: Some(|scope, at| match scope {
+        // The index's matches, and the queued rows not indexed yet that
+        // match; UNION also merges the two rows of a charge that failed
+        // after it was made. CROSS JOIN keeps the matches as the outer loop.
+        indexed_from: Some(|scope, at, like| match scope {
             crate::domain::search::Scope::Link => format!(
-                "(SELECT DISTINCT link_id FROM link_search WHERE link_search MATCH {at}) AS found \
-                 CROSS JOIN links ON links.id = found.link_id"
+                "(SELECT link_id FROM link_search WHERE link_search MATCH {at} \
+                 UNION SELECT q.link_id FROM link_search_queue q JOIN links l ON l.id = q.link_id \
+                   WHERE (l.id || ' ' || l.title || ' ' || l.description) LIKE {like} ESCAPE '\\') \
+                 AS found CROSS JOIN links ON links.id = found.link_id"
             ),
             crate::domain::search::Scope::Charge => format!(
-                "(SELECT DISTINCT charge_id FROM charge_search WHERE charge_search MATCH {at}) \
+                "(SELECT charge_id FROM charge_search WHERE charge_search MATCH {at} \
+                 UNION SELECT q.charge_id FROM charge_search_queue q JOIN charges c ON c.id = q.charge_id \
+                   WHERE {SEARCHED_CHARGE} LIKE {like} ESCAPE '\\') \
                  AS found CROSS JOIN charges ON charges.id = found.charge_id"
             ),
         }),

@@ -367,7 +367,60 @@ async fn searches_are_isolated_and_take_both_shapes() {
     assert!(legacy["data"][0]["created"].is_string());
 }
 
+/// A row is found as soon as it is committed, and as often after it has
+/// gone into the full-text index (SQLite moves rows there in batches), and
+/// once only, even for a 3-D Secure charge indexed again when it fails.
+async fn rows_are_found_before_and_after_indexing() {
+    let app = TestApp::spawn().await;
+    let link = app
+        .create_link(
+            json!({"amount": 100000, "currency": "THB", "title": "Zanzibar clove",
+            "description": "", "multiple": true}),
+        )
+        .await;
+    let token = app.token("4000000000003220").await;
+    let response = app.pay(&link, &token).await;
+    let charge = response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let find = |scope: &'static str, query: &'static str| {
+        let app = &app;
+        async move { search(app, &format!("scope={scope}&query={query}")).await }
+    };
+    assert_eq!(find("link", "zanzibar").await["total"], 1);
+    assert_eq!(ids(&find("charge", "zanzibar").await), [charge.clone()]);
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(find("link", "zanzibar").await["total"], 1);
+    assert_eq!(ids(&find("charge", "zanzibar").await), [charge.clone()]);
+    let failed = send(app.request(
+        Method::POST,
+        &format!("/charges/{charge}/mark_as_failed"),
+        app.sk(),
+    ))
+    .await;
+    failed.assert_ok();
+    assert_eq!(
+        ids(&find("charge", "failed_processing").await),
+        [charge.clone()]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(
+        ids(&find("charge", "failed_processing").await),
+        [charge.clone()]
+    );
+    assert_eq!(
+        ids(&find("charge", "zanzibar").await),
+        [charge.clone()],
+        "once, not twice"
+    );
+}
+
 db_tests!(
+    rows_are_found_before_and_after_indexing,
     queries_and_filters_find_links,
     filters_find_charges,
     every_encoding_the_clients_send,

@@ -1,4 +1,5 @@
-//! Expires 3-D Secure charges that nobody completed in time.
+//! Upkeep in the background: expires 3-D Secure charges that nobody
+//! completed in time, and moves newly written rows into the search index.
 //!
 //! The deadline is stored with each pending charge, so nothing is lost to a
 //! restart: the next look after it finds every charge past its time. Every
@@ -16,10 +17,18 @@ use tokio::sync::watch;
 /// Most charges expired in one look.
 const BATCH: u32 = 100;
 
-/// Looks every `interval` until `stop` turns true.
+/// Longest a written row waits for the search index (searches see it
+/// meanwhile all the same).
+const INDEX_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Looks every `interval` (or sooner, to index) until `stop` turns true.
 pub async fn run(store: Arc<dyn Store>, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let interval = interval.min(INDEX_INTERVAL);
     let mut failures = 0u32;
     while !*stop.borrow() {
+        if let Err(e) = store.index_search_queue().await {
+            tracing::warn!(error = %e, "rows cannot be moved into the search index");
+        }
         match expire_due(store.as_ref()).await {
             Ok(n) if n == BATCH as usize => continue,
             Ok(_) => failures = 0,
