@@ -392,10 +392,10 @@ async fn rows_are_found_before_and_after_indexing() {
         async move { search(app, &format!("scope={scope}&query={query}")).await }
     };
     assert_eq!(find("link", "zanzibar").await["total"], 1);
-    assert_eq!(ids(&find("charge", "zanzibar").await), [charge.clone()]);
+    assert_eq!(ids(&find("charge", "zanzibar").await), [charge.as_str()]);
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_eq!(find("link", "zanzibar").await["total"], 1);
-    assert_eq!(ids(&find("charge", "zanzibar").await), [charge.clone()]);
+    assert_eq!(ids(&find("charge", "zanzibar").await), [charge.as_str()]);
     let failed = send(app.request(
         Method::POST,
         &format!("/charges/{charge}/mark_as_failed"),
@@ -405,16 +405,16 @@ async fn rows_are_found_before_and_after_indexing() {
     failed.assert_ok();
     assert_eq!(
         ids(&find("charge", "failed_processing").await),
-        [charge.clone()]
+        [charge.as_str()]
     );
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_eq!(
         ids(&find("charge", "failed_processing").await),
-        [charge.clone()]
+        [charge.as_str()]
     );
     assert_eq!(
         ids(&find("charge", "zanzibar").await),
-        [charge.clone()],
+        [charge.as_str()],
         "once, not twice"
     );
 }
