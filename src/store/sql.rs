@@ -1191,21 +1191,23 @@ macro_rules! impl_sql_store {
 
             async fn index_search_queue(&self) -> StoreResult<()> {
                 let Some(sql) = <$store>::INDEX_QUEUED else { return Ok(()) };
-                // Read first: most looks find nothing, and need no writer.
-                let queued: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM charge_search_queue) \
-                     OR EXISTS (SELECT 1 FROM link_search_queue)",
-                )
-                .fetch_one(&self.pool)
-                .await?;
-                if !queued {
-                    return Ok(());
+                loop {
+                    // Read first: most looks find nothing, and need no writer.
+                    let queued: bool = sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM charge_search_queue) \
+                         OR EXISTS (SELECT 1 FROM link_search_queue)",
+                    )
+                    .fetch_one(&self.pool)
+                    .await?;
+                    if !queued {
+                        return Ok(());
+                    }
+                    // One batch a transaction; the writer is let go between.
+                    let mut writer = self.writer().await?;
+                    let mut tx = <$store>::begin(&mut writer).await?;
+                    sqlx::query(sql).execute(&mut *tx).await?;
+                    tx.commit().await?;
                 }
-                let mut writer = self.writer().await?;
-                let mut tx = <$store>::begin(&mut writer).await?;
-                sqlx::query(sql).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(())
             }
 
             async fn pending_charges_due(&self, now: Micros, limit: u32) -> StoreResult<Vec<String>> {

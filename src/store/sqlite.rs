@@ -265,21 +265,28 @@ impl SqliteStore {
     /// How an event is recorded in one round trip.
     const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_SQLITE;
 
-    /// Moves queued rows into the search indexes, in batches: one commit of
-    /// each index for many rows.
+    /// Moves up to 2,000 queued rows of each kind into the search indexes:
+    /// one commit of each index for many rows, and a short hold of the
+    /// write lock, so that a large queue (after a bulk load) goes in many
+    /// turns between which payments go on. The two `LIMIT`s in one
+    /// transaction pick the same rows: the queue's first in key order.
     const INDEX_QUEUED: Option<&'static str> = Some(
         "\
         INSERT INTO link_search (text, link_id) \
           SELECT l.id || ' ' || l.title || ' ' || l.description, l.id \
-          FROM link_search_queue q JOIN links l ON l.id = q.link_id; \
-        DELETE FROM link_search_queue; \
+          FROM (SELECT link_id FROM link_search_queue LIMIT 2000) q \
+          JOIN links l ON l.id = q.link_id; \
+        DELETE FROM link_search_queue \
+          WHERE link_id IN (SELECT link_id FROM link_search_queue LIMIT 2000); \
         INSERT INTO charge_search (text, charge_id) \
           SELECT c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
             || COALESCE(json_extract(c.card, '$.name'), '') || ' ' \
             || COALESCE(json_extract(c.card, '$.last_digits'), '') || ' ' \
             || COALESCE(c.failure_code, ''), c.id \
-          FROM charge_search_queue q JOIN charges c ON c.id = q.charge_id; \
-        DELETE FROM charge_search_queue;",
+          FROM (SELECT charge_id FROM charge_search_queue LIMIT 2000) q \
+          JOIN charges c ON c.id = q.charge_id; \
+        DELETE FROM charge_search_queue \
+          WHERE charge_id IN (SELECT charge_id FROM charge_search_queue LIMIT 2000);",
     );
 
     /// Search: JSON by `json_extract`, and the FTS5 trigram tables.
