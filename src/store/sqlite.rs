@@ -295,17 +295,18 @@ impl SqliteStore {
         ilike: "LIKE",
         // The index's matches, and the queued rows not indexed yet that
         // match; UNION also merges the two rows of a charge that failed
-        // after it was made. CROSS JOIN keeps the matches as the outer loop.
+        // after it was made. Each CROSS JOIN keeps its left side as the
+        // outer loop: the matches, and the (short) queue, never the table.
         indexed_from: Some(|scope, at, like| match scope {
             crate::domain::search::Scope::Link => format!(
                 "(SELECT link_id FROM link_search WHERE link_search MATCH {at} \
-                 UNION SELECT q.link_id FROM link_search_queue q JOIN links l ON l.id = q.link_id \
+                 UNION SELECT q.link_id FROM link_search_queue q CROSS JOIN links l ON l.id = q.link_id \
                    WHERE (l.id || ' ' || l.title || ' ' || l.description) LIKE {like} ESCAPE '\\') \
                  AS found CROSS JOIN links ON links.id = found.link_id"
             ),
             crate::domain::search::Scope::Charge => format!(
                 "(SELECT charge_id FROM charge_search WHERE charge_search MATCH {at} \
-                 UNION SELECT q.charge_id FROM charge_search_queue q JOIN charges c ON c.id = q.charge_id \
+                 UNION SELECT q.charge_id FROM charge_search_queue q CROSS JOIN charges c ON c.id = q.charge_id \
                    WHERE {SEARCHED_CHARGE} LIKE {like} ESCAPE '\\') \
                  AS found CROSS JOIN charges ON charges.id = found.charge_id"
             ),
