@@ -5,11 +5,12 @@ use crate::api::{ApiConfig, AppState, router};
 use crate::config::ServeConfig;
 use crate::connections::{ConnectionLimits, default_max_connections, raise_open_file_limit};
 use crate::domain::id::{Kind, new_plain_id};
+use crate::metrics::{DatabaseFailed, Metrics};
 use crate::store::Store;
 use crate::webhooks::Worker;
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use std::any::Any;
@@ -65,9 +66,46 @@ async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next
     }
 }
 
+/// Counts each request by its route's template, so that the labels stay
+/// few: an unknown path is `unmatched`, an unknown method `other`.
+async fn record_metrics(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let method = match *req.method() {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::PUT => "PUT",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
+    let started = Instant::now();
+    let response = next.run(req).await;
+    metrics.request(
+        route.as_deref().unwrap_or("unmatched"),
+        method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    if response.extensions().get::<DatabaseFailed>().is_some() {
+        metrics.database_error();
+    }
+    response
+}
+
 /// The whole application over a store.
-pub fn app(store: Arc<dyn Store>, config: &ServeConfig, public_url: &str) -> Router {
+pub fn app(
+    store: Arc<dyn Store>,
+    config: &ServeConfig,
+    public_url: &str,
+    metrics: Arc<Metrics>,
+) -> Router {
     let state = AppState {
+        metrics: metrics.clone(),
         store,
         config: Arc::new(ApiConfig {
             body_limit: config.body_limit,
@@ -84,6 +122,7 @@ pub fn app(store: Arc<dyn Store>, config: &ServeConfig, public_url: &str) -> Rou
             HeaderValue::from_static("nosniff"),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(metrics, record_metrics))
         .layer(middleware::from_fn_with_state(
             config.connections.request_timeout,
             request_timeout,
@@ -113,11 +152,13 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local_addr}"));
-        let app = app(store.clone(), config, &public_url);
+        let metrics = Arc::new(Metrics::new());
+        let app = app(store.clone(), config, &public_url, metrics.clone());
         let webhooks = Arc::new(Worker::new(
             store.clone(),
             &public_url,
             config.webhooks.policy(),
+            metrics,
         ));
         let open_files = raise_open_file_limit();
         let limits = ConnectionLimits {

@@ -20,7 +20,10 @@ pub fn current_request_id() -> Option<String> {
 pub enum ApiError {
     Authentication,
     InvalidLinkId(String),
-    NotFound { object: &'static str, id: String },
+    NotFound {
+        object: &'static str,
+        id: String,
+    },
     RouteNotFound,
     InvalidDateFormat(String),
     BadRequest(String),
@@ -34,6 +37,10 @@ pub enum ApiError {
     RequestTimeout,
     Unavailable,
     Internal(String),
+    /// A database operation failed for a reason other than reachability.
+    Database(String),
+    /// A live key on one of paylink's own test-mode routes.
+    Forbidden(String),
 }
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -76,7 +83,8 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(_) | ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
         }
     }
 
@@ -96,7 +104,8 @@ impl ApiError {
             ApiError::TooLarge => "request_entity_too_large",
             ApiError::RequestTimeout => "request_timeout",
             ApiError::Unavailable => "service_unavailable",
-            ApiError::Internal(_) => "internal_error",
+            ApiError::Internal(_) | ApiError::Database(_) => "internal_error",
+            ApiError::Forbidden(_) => "forbidden",
         }
     }
 
@@ -110,14 +119,15 @@ impl ApiError {
             | ApiError::BadRequest(m)
             | ApiError::InvalidLink(m)
             | ApiError::InvalidCard(m)
-            | ApiError::FailedRefund(m) => m.clone(),
+            | ApiError::FailedRefund(m)
+            | ApiError::Forbidden(m) => m.clone(),
             ApiError::UsedToken => "token was already used".into(),
             ApiError::UsedLink => "link was already used".into(),
             ApiError::MethodNotAllowed => "the method is not allowed for this resource".into(),
             ApiError::TooLarge => "the request body is too large".into(),
             ApiError::RequestTimeout => "the request took too long to arrive or to answer".into(),
             ApiError::Unavailable => "the service is unavailable, please retry later".into(),
-            ApiError::Internal(_) => match current_request_id() {
+            ApiError::Internal(_) | ApiError::Database(_) => match current_request_id() {
                 Some(id) => format!("an internal error occurred (request {id})"),
                 None => "an internal error occurred".into(),
             },
@@ -132,7 +142,7 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(error = %source, "database unavailable");
                 ApiError::Unavailable
             }
-            other => ApiError::internal(other),
+            other => ApiError::Database(other.to_string()),
         }
     }
 }
@@ -159,9 +169,15 @@ pub fn error_response(status: StatusCode, code: &str, message: String) -> Respon
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(cause) = &self {
+        if let ApiError::Internal(cause) | ApiError::Database(cause) = &self {
             tracing::error!(request_id = ?current_request_id(), cause = %cause, "internal error");
         }
-        error_response(self.status(), self.code(), self.message())
+        let mut response = error_response(self.status(), self.code(), self.message());
+        if matches!(self, ApiError::Unavailable | ApiError::Database(_)) {
+            response
+                .extensions_mut()
+                .insert(crate::metrics::DatabaseFailed);
+        }
+        response
     }
 }

@@ -9,8 +9,10 @@ pub mod error;
 pub mod events;
 pub mod links;
 pub mod objects;
+pub mod openapi;
 pub mod params;
 pub mod refunds;
+pub mod reset;
 pub mod search;
 pub mod tokens;
 pub mod version;
@@ -18,10 +20,12 @@ pub mod version;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, State};
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, on, options};
 use error::ApiError;
 use serde::Serialize;
 use serde_json::json;
@@ -36,6 +40,7 @@ pub struct AppState {
     /// The base of `payment_uri`, without a trailing slash.
     pub public_url: Arc<str>,
     pub cache: Arc<cache::ReadCache>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The settings handlers read.
@@ -91,6 +96,19 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `GET /metrics`: Prometheus' text format.
+async fn serve_metrics(State(state): State<AppState>) -> Response {
+    let text = state.metrics.render(state.store.as_ref()).await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
 async fn route_not_found() -> ApiError {
     ApiError::RouteNotFound
 }
@@ -99,8 +117,97 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-/// Every route of the API and the payment pages.
-pub fn router(state: AppState) -> Router {
+/// The API's routes as a table of methods and paths: the router is built
+/// from it, and the OpenAPI document is checked against it, so that the
+/// two cannot drift apart.
+pub struct ApiRoutes {
+    router: Router<AppState>,
+    table: Vec<(Method, &'static str)>,
+}
+
+impl ApiRoutes {
+    fn new() -> ApiRoutes {
+        ApiRoutes {
+            router: Router::new(),
+            table: vec![],
+        }
+    }
+
+    /// `handler` answers `method` on each of `paths`.
+    fn on<H, T>(mut self, method: Method, paths: &[&'static str], handler: H) -> ApiRoutes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
+        for &path in paths {
+            self.table.push((method.clone(), path));
+            self.router = self.router.route(path, on(filter, handler.clone()));
+        }
+        self
+    }
+
+    /// Every method and path the API answers (not the payment pages).
+    pub fn table(&self) -> &[(Method, &'static str)] {
+        &self.table
+    }
+}
+
+/// The API: Omise's routes, and paylink's own.
+pub fn api_routes() -> ApiRoutes {
+    use Method as M;
+    let tokens = ApiRoutes::new()
+        .on(M::POST, &["/tokens", "/tokens/"], tokens::create)
+        .on(M::GET, &["/tokens/{id}"], tokens::retrieve);
+    let mut api = ApiRoutes::new()
+        .on(M::GET, &["/links", "/links/"], links::list)
+        .on(M::POST, &["/links", "/links/"], links::create)
+        .on(M::GET, &["/links/{id}"], links::retrieve)
+        .on(M::DELETE, &["/links/{id}"], links::delete)
+        .on(M::GET, &["/links/{id}/charges"], links::charges)
+        .on(M::GET, &["/charges", "/charges/"], charges::list)
+        .on(M::GET, &["/charges/{id}"], charges::retrieve)
+        .on(M::GET, &["/charges/{id}/events"], events::for_charge)
+        .on(
+            M::POST,
+            &["/charges/{id}/mark_as_paid"],
+            charges::mark_as_paid,
+        )
+        .on(
+            M::POST,
+            &["/charges/{id}/mark_as_failed"],
+            charges::mark_as_failed,
+        )
+        .on(
+            M::GET,
+            &["/charges/{id}/refunds", "/charges/{id}/refunds/"],
+            refunds::for_charge,
+        )
+        .on(
+            M::POST,
+            &["/charges/{id}/refunds", "/charges/{id}/refunds/"],
+            refunds::create,
+        )
+        .on(
+            M::GET,
+            &["/charges/{id}/refunds/{refund_id}"],
+            refunds::retrieve,
+        )
+        .on(M::GET, &["/refunds", "/refunds/"], refunds::list_all)
+        .on(M::GET, &["/search", "/search/"], search::search)
+        .on(
+            M::GET,
+            &["/capability", "/capability/"],
+            capability::retrieve,
+        )
+        .on(M::GET, &["/events", "/events/"], events::list)
+        .on(M::GET, &["/events/{id}"], events::retrieve)
+        .on(M::GET, &["/account", "/account/"], account::retrieve)
+        .on(M::PATCH, &["/account", "/account/"], account::update)
+        .on(M::POST, &["/_paylink/reset"], reset::reset)
+        .on(M::GET, &["/openapi.json"], openapi::serve)
+        .on(M::GET, &["/metrics"], serve_metrics)
+        .on(M::GET, &["/healthz"], healthz);
     // Tokens are created from the payer's browser, on pages of any origin.
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -109,49 +216,20 @@ pub fn router(state: AppState) -> Router {
         .max_age(std::time::Duration::from_secs(3600));
     // The CORS layer answers preflights itself, but only for methods that
     // have a route: the API's own 405 fallback would take OPTIONS otherwise.
-    let preflight = || async {};
-    let tokens = Router::new()
-        .route("/tokens", post(tokens::create).options(preflight))
-        .route("/tokens/", post(tokens::create).options(preflight))
-        .route("/tokens/{id}", get(tokens::retrieve).options(preflight))
-        .layer(cors);
-    Router::new()
-        .route("/links", get(links::list).post(links::create))
-        .route("/links/", get(links::list).post(links::create))
-        .route("/links/{id}", get(links::retrieve).delete(links::delete))
-        .route("/links/{id}/charges", get(links::charges))
-        .route("/charges", get(charges::list))
-        .route("/charges/", get(charges::list))
-        .route("/charges/{id}", get(charges::retrieve))
-        .route("/charges/{id}/events", get(events::for_charge))
-        .route("/charges/{id}/mark_as_paid", post(charges::mark_as_paid))
-        .route(
-            "/charges/{id}/mark_as_failed",
-            post(charges::mark_as_failed),
-        )
-        .route(
-            "/charges/{id}/refunds",
-            get(refunds::for_charge).post(refunds::create),
-        )
-        .route(
-            "/charges/{id}/refunds/",
-            get(refunds::for_charge).post(refunds::create),
-        )
-        .route("/charges/{id}/refunds/{refund_id}", get(refunds::retrieve))
-        .route("/refunds", get(refunds::list_all))
-        .route("/search", get(search::search))
-        .route("/search/", get(search::search))
-        .route("/capability", get(capability::retrieve))
-        .route("/capability/", get(capability::retrieve))
-        .route("/refunds/", get(refunds::list_all))
-        .route("/events", get(events::list))
-        .route("/events/", get(events::list))
-        .route("/events/{id}", get(events::retrieve))
-        .route("/account", get(account::retrieve).patch(account::update))
-        .route("/account/", get(account::retrieve).patch(account::update))
-        .merge(tokens)
+    let mut tokens_router = tokens.router;
+    for (_, path) in &tokens.table {
+        tokens_router = tokens_router.route(path, options(|| async {}));
+    }
+    api.router = api.router.merge(tokens_router.layer(cors));
+    api.table.extend(tokens.table);
+    api
+}
+
+/// Every route of the API and the payment pages.
+pub fn router(state: AppState) -> Router {
+    api_routes()
+        .router
         .merge(crate::pages::routes())
-        .route("/healthz", get(healthz))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -517,7 +517,9 @@ async fn pay_with_token_at_once(
         now: now(),
         authorize_timeout: state.config.authorize_timeout,
     };
-    match state.store.pay_link(&payment).await {
+    let outcome = state.store.pay_link(&payment).await;
+    state.metrics.payment(&outcome);
+    match outcome {
         Ok(Ok(charge)) => Some(pages.see_charge(&charge)),
         Ok(Err(_)) => None,
         Err(e) => Some(pages.failure(None, e.into())),
@@ -621,6 +623,7 @@ async fn pay(
         authorize_timeout: state.config.authorize_timeout,
     };
     let outcome = state.store.pay_link(&payment).await;
+    state.metrics.payment(&outcome);
     if !matches!(outcome, Ok(Ok(_))) {
         // The same form submitted twice at once: the twin that lost the
         // race finds the charge the winner made under the form's id.

@@ -371,6 +371,34 @@ pub trait Store: Send + Sync + 'static {
     /// transaction; a row whose lease another claimant took is left to it.
     async fn finish_deliveries(&self, claim: &str, outcomes: &[DeliveryOutcome])
     -> StoreResult<()>;
+
+    /// Events whose webhook is still to be sent (due or waiting to retry).
+    async fn webhooks_waiting(&self) -> StoreResult<u64>;
+
+    /// The connection pool as it is now.
+    fn pool_connections(&self) -> PoolConnections;
+
+    /// Deletes an account's test-mode links, charges, tokens, events and
+    /// refunds (and what hangs off them) in one transaction, and restarts
+    /// its test-mode sequences; live mode, settings and keys stay.
+    async fn reset_test_mode(&self, account_id: &str) -> StoreResult<ResetCounts>;
+}
+
+/// What a reset deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ResetCounts {
+    pub links: u64,
+    pub charges: u64,
+    pub tokens: u64,
+    pub events: u64,
+    pub refunds: u64,
+}
+
+/// A pool's connections: open ones, and how many of them are idle.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PoolConnections {
+    pub open: u32,
+    pub idle: u32,
 }
 
 /// Why a store could not be opened.

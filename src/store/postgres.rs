@@ -66,6 +66,9 @@ impl PostgresStore {
     /// PostgreSQL's two-argument maximum.
     const GREATEST: &'static str = "GREATEST";
 
+    /// PostgreSQL's search indexes follow the rows by themselves.
+    const RESET_SEARCH: &'static [&'static str] = &[];
+
     /// How an event is recorded in one round trip.
     const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_POSTGRES;
 

@@ -25,6 +25,34 @@ pub(super) const DELIVERY_COLUMNS: &str = "id, event_id, uri, status, error, cre
 pub(super) const SETTINGS_COLUMNS: &str = "webhook_uri, webhook_secret, previous_webhook_secret, \
      previous_secret_until, api_version";
 
+/// A reset of one account's mode (`$1` the account, `$2` the mode's
+/// `livemode`), children before parents; `reset_counts` reads the counts.
+pub(super) const RESET: [&str; 10] = [
+    "DELETE FROM webhook_deliveries WHERE event_id IN \
+     (SELECT id FROM events WHERE account_id = $1 AND livemode = $2)",
+    "DELETE FROM webhook_outbox WHERE event_id IN \
+     (SELECT id FROM events WHERE account_id = $1 AND livemode = $2)",
+    "DELETE FROM events WHERE account_id = $1 AND livemode = $2",
+    "DELETE FROM refunds WHERE account_id = $1 AND livemode = $2",
+    "DELETE FROM charges WHERE account_id = $1 AND livemode = $2",
+    "DELETE FROM tokens WHERE account_id = $1 AND livemode = $2",
+    "DELETE FROM links WHERE account_id = $1 AND livemode = $2",
+    "UPDATE charge_counters SET last_seq = 0, last_at = 0 WHERE account_id = $1 AND livemode = $2",
+    "UPDATE event_counters SET last_seq = 0, last_at = 0 WHERE account_id = $1 AND livemode = $2",
+    "UPDATE refund_counters SET last_seq = 0, last_at = 0 WHERE account_id = $1 AND livemode = $2",
+];
+
+/// What the statements of `RESET` deleted, by object.
+pub(super) fn reset_counts(deleted: [u64; RESET.len()]) -> super::ResetCounts {
+    super::ResetCounts {
+        events: deleted[2],
+        refunds: deleted[3],
+        charges: deleted[4],
+        tokens: deleted[5],
+        links: deleted[6],
+    }
+}
+
 pub(super) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
 }
@@ -1682,6 +1710,39 @@ macro_rules! impl_sql_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn webhooks_waiting(&self) -> StoreResult<u64> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_outbox")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n as u64)
+            }
+
+            fn pool_connections(&self) -> $crate::store::PoolConnections {
+                $crate::store::PoolConnections {
+                    open: self.pool.size(),
+                    idle: self.pool.num_idle() as u32,
+                }
+            }
+
+            async fn reset_test_mode(&self, account_id: &str) -> StoreResult<$crate::store::ResetCounts> {
+                let mut writer = self.writer().await?;
+                let mut tx = <$store>::begin(&mut writer).await?;
+                let mut deleted = [0u64; $crate::store::sql::RESET.len()];
+                for statement in <$store>::RESET_SEARCH {
+                    sqlx::query(statement).bind(account_id).bind(false).execute(&mut *tx).await?;
+                }
+                for (n, statement) in deleted.iter_mut().zip($crate::store::sql::RESET) {
+                    *n = sqlx::query(statement)
+                        .bind(account_id)
+                        .bind(false)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+                tx.commit().await?;
+                Ok($crate::store::sql::reset_counts(deleted))
             }
         }
 

@@ -262,6 +262,19 @@ impl SqliteStore {
     /// SQLite's two-argument maximum.
     const GREATEST: &'static str = "MAX";
 
+    /// A reset also takes the mode's rows out of the search indexes and
+    /// their queues (`$1` the account, `$2` the mode's `livemode`).
+    const RESET_SEARCH: &'static [&'static str] = &[
+        "DELETE FROM link_search WHERE link_id IN \
+         (SELECT id FROM links WHERE account_id = $1 AND livemode = $2)",
+        "DELETE FROM charge_search WHERE charge_id IN \
+         (SELECT id FROM charges WHERE account_id = $1 AND livemode = $2)",
+        "DELETE FROM link_search_queue WHERE link_id IN \
+         (SELECT id FROM links WHERE account_id = $1 AND livemode = $2)",
+        "DELETE FROM charge_search_queue WHERE charge_id IN \
+         (SELECT id FROM charges WHERE account_id = $1 AND livemode = $2)",
+    ];
+
     /// How an event is recorded in one round trip.
     const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_SQLITE;
 

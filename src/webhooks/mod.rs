@@ -14,6 +14,7 @@ use crate::api::version::Version;
 use crate::domain::event::{WebhookDelivery, retry_delay};
 use crate::domain::id::{Kind, new_id, random_suffix};
 use crate::domain::list::{Micros, now};
+use crate::metrics::Metrics;
 use crate::store::{ClaimedDelivery, DeliveryOutcome, Store, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,10 +50,16 @@ pub struct Worker {
     client: reqwest::Client,
     /// This process's name on the leases it takes.
     claim: String,
+    metrics: Arc<Metrics>,
 }
 
 impl Worker {
-    pub fn new(store: Arc<dyn Store>, public_url: &str, policy: DeliveryPolicy) -> Worker {
+    pub fn new(
+        store: Arc<dyn Store>,
+        public_url: &str,
+        policy: DeliveryPolicy,
+        metrics: Arc<Metrics>,
+    ) -> Worker {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(policy.timeout)
@@ -69,6 +76,7 @@ impl Worker {
             policy,
             client,
             claim: format!("wrk_{}", random_suffix()),
+            metrics,
         }
     }
 
@@ -92,6 +100,7 @@ impl Worker {
                     claimed
                 }
                 Err(e) => {
+                    self.metrics.database_error();
                     failures += 1;
                     if failures == 1 || failures % 60 == 0 {
                         tracing::warn!(error = %e, "webhook worker cannot claim deliveries");
@@ -157,6 +166,7 @@ impl Worker {
         let mut batch = Vec::new();
         while outcomes.recv_many(&mut batch, MAX_BATCH as usize).await > 0 {
             if let Err(e) = self.store.finish_deliveries(&self.claim, &batch).await {
+                self.metrics.database_error();
                 // The leases run out and the attempts are made again.
                 tracing::warn!(error = %e, count = batch.len(), "webhook outcomes not recorded");
             }
@@ -175,6 +185,7 @@ impl Worker {
         else {
             // Delivery was turned off, or the last attempt's outcome was
             // lost with its process: nothing more to send.
+            self.metrics.delivery("dropped");
             return DeliveryOutcome::Dropped {
                 event_id: event.id.clone(),
             };
@@ -206,6 +217,11 @@ impl Worker {
             tracing::warn!(event = %event.id, attempts = delivery.attempt, %uri,
                 "webhook given up after the last attempt");
         }
+        self.metrics.delivery(match (succeeded, retry_at) {
+            (true, _) => "delivered",
+            (false, Some(_)) => "failed",
+            (false, None) => "given_up",
+        });
         DeliveryOutcome::Attempted {
             attempt: delivery_record(event, &uri, status, error, sent_at),
             number: delivery.attempt,

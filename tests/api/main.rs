@@ -11,6 +11,7 @@ mod hardening;
 mod helpers;
 mod links;
 mod lists;
+mod operations;
 mod pages;
 mod payments;
 mod postgres;
