@@ -17,15 +17,15 @@ use std::time::{Duration, Instant};
 /// seed does the worker's work at once, as the worker would, so that the
 /// server starts with every row indexed, as after a quiet period.
 const SQLITE_INDEX_QUEUE: &str = "\
-    INSERT INTO link_search (text, link_id) \
-      SELECT l.id || ' ' || l.title || ' ' || l.description, l.id \
+    INSERT INTO link_search (rowid, text) \
+      SELECT l.seq, l.id || ' ' || l.title || ' ' || l.description \
       FROM link_search_queue q JOIN links l ON l.id = q.link_id; \
     DELETE FROM link_search_queue; \
-    INSERT INTO charge_search (text, charge_id) \
-      SELECT c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
+    INSERT INTO charge_search (rowid, text) \
+      SELECT c.rowid, c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
         || COALESCE(json_extract(c.card, '$.name'), '') || ' ' \
         || COALESCE(json_extract(c.card, '$.last_digits'), '') || ' ' \
-        || COALESCE(c.failure_code, ''), c.id \
+        || COALESCE(c.failure_code, '') \
       FROM charge_search_queue q JOIN charges c ON c.id = q.charge_id; \
     DELETE FROM charge_search_queue;\n         ";
 

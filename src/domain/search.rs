@@ -132,6 +132,24 @@ impl Search {
     pub fn offset(&self) -> u64 {
         (self.page - 1).saturating_mul(u64::from(self.per_page))
     }
+
+    /// For a charge search by status alone (or by nothing), the status
+    /// whose kept count is its total: `Some(None)` for all of them.
+    pub fn status_total(&self) -> Option<Option<&str>> {
+        if self.scope != Scope::Charge || self.query.is_some() {
+            return None;
+        }
+        match &self.filters[..] {
+            [] => Some(None),
+            [
+                Filter::Text {
+                    field: TextField::Status,
+                    value,
+                },
+            ] => Some(Some(value.as_str())),
+            _ => None,
+        }
+    }
 }
 
 /// The raw parameters of a search.
@@ -374,6 +392,20 @@ mod tests {
 
     fn only(scope: &str, name: &str, value: &str) -> Filter {
         search(scope, &[(name, value)]).unwrap().filters.remove(0)
+    }
+
+    #[test]
+    fn a_total_is_kept_only_for_charges_by_status_alone() {
+        let all = search("charge", &[]).unwrap();
+        assert_eq!(all.status_total(), Some(None));
+        let failed = search("charge", &[("status", "failed")]).unwrap();
+        assert_eq!(failed.status_total(), Some(Some("failed")));
+        let more = search("charge", &[("status", "failed"), ("amount", "1000")]).unwrap();
+        assert_eq!(more.status_total(), None);
+        let mut queried = search("charge", &[("status", "failed")]).unwrap();
+        queried.query = Some("kanokwan".into());
+        assert_eq!(queried.status_total(), None);
+        assert_eq!(search("link", &[]).unwrap().status_total(), None);
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub(super) const DELIVERY_COLUMNS: &str = "id, event_id, uri, status, error, cre
 pub(super) const SETTINGS_COLUMNS: &str = "webhook_uri, webhook_secret, previous_webhook_secret, \
      previous_secret_until, api_version";
 
+/// The number of an account's charges in a mode, in one status (`$3`) or,
+/// when `$3` is NULL, in all: kept by triggers as charges change.
+pub(super) const STATUS_TOTAL: &str = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) \
+     FROM charge_status_counts WHERE account_id = $1 AND livemode = $2 \
+     AND ($3 IS NULL OR status = $3)";
+
 /// A reset of one account's mode (`$1` the account, `$2` the mode's
 /// `livemode`), children before parents; `reset_counts` reads the counts.
 pub(super) const RESET: [&str; 10] = [
@@ -564,38 +570,54 @@ macro_rules! impl_sql_store {
             ) -> StoreResult<(Vec<<$db as sqlx::Database>::Row>, u64)> {
                 use $crate::store::search::Bind;
                 let clause = $crate::store::search::clause(search, &<$store>::SEARCH);
-                let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {}", clause.from, clause.sql);
                 let direction = $crate::store::sql::direction(search.order);
                 let n = clause.binds.len() + 2;
+                // A text query finds few rows through its index: one
+                // statement both pages them and counts them all.
+                let windowed = search.query.is_some();
                 let page_sql = format!(
-                    "SELECT {columns} FROM {} WHERE {} ORDER BY created_at {direction}, {seq} {direction} \
+                    "SELECT {columns}{} FROM {} WHERE {} ORDER BY created_at {direction}, {seq} {direction} \
                      LIMIT ${} OFFSET ${}",
+                    if windowed { ", COUNT(*) OVER () AS search_total" } else { "" },
                     clause.from, clause.sql, n + 1, n + 2
                 );
-                let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(account_id).bind(mode.is_live());
                 let mut page = sqlx::query(&page_sql).bind(account_id).bind(mode.is_live());
                 for bind in &clause.binds {
-                    match bind {
-                        Bind::Text(s) => {
-                            count = count.bind(s.clone());
-                            page = page.bind(s.clone());
-                        }
-                        Bind::Int(i) => {
-                            count = count.bind(*i);
-                            page = page.bind(*i);
-                        }
-                        Bind::Flag(b) => {
-                            count = count.bind(*b);
-                            page = page.bind(*b);
-                        }
-                    }
+                    page = match bind {
+                        Bind::Text(s) => page.bind(s.clone()),
+                        Bind::Int(i) => page.bind(*i),
+                        Bind::Flag(b) => page.bind(*b),
+                    };
                 }
-                let total = count.fetch_one(&mut *conn).await?;
                 let rows = page
                     .bind(i64::from(search.per_page))
                     .bind(i64::try_from(search.offset()).unwrap_or(i64::MAX))
                     .fetch_all(&mut *conn)
                     .await?;
+                let total = match (rows.first(), search.status_total()) {
+                    (Some(row), _) if windowed => row.try_get::<i64, _>("search_total")?,
+                    (None, _) if windowed && search.offset() == 0 => 0,
+                    (_, Some(status)) => {
+                        sqlx::query_scalar::<_, i64>($crate::store::sql::STATUS_TOTAL)
+                            .bind(account_id)
+                            .bind(mode.is_live())
+                            .bind(status)
+                            .fetch_one(&mut *conn)
+                            .await?
+                    }
+                    _ => {
+                        let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {}", clause.from, clause.sql);
+                        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(account_id).bind(mode.is_live());
+                        for bind in &clause.binds {
+                            count = match bind {
+                                Bind::Text(s) => count.bind(s.clone()),
+                                Bind::Int(i) => count.bind(*i),
+                                Bind::Flag(b) => count.bind(*b),
+                            };
+                        }
+                        count.fetch_one(&mut *conn).await?
+                    }
+                };
                 Ok((rows, total.max(0) as u64))
             }
 

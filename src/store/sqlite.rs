@@ -265,10 +265,10 @@ impl SqliteStore {
     /// A reset also takes the mode's rows out of the search indexes and
     /// their queues (`$1` the account, `$2` the mode's `livemode`).
     const RESET_SEARCH: &'static [&'static str] = &[
-        "DELETE FROM link_search WHERE link_id IN \
-         (SELECT id FROM links WHERE account_id = $1 AND livemode = $2)",
-        "DELETE FROM charge_search WHERE charge_id IN \
-         (SELECT id FROM charges WHERE account_id = $1 AND livemode = $2)",
+        "DELETE FROM link_search WHERE rowid IN \
+         (SELECT seq FROM links WHERE account_id = $1 AND livemode = $2)",
+        "DELETE FROM charge_search WHERE rowid IN \
+         (SELECT rowid FROM charges WHERE account_id = $1 AND livemode = $2)",
         "DELETE FROM link_search_queue WHERE link_id IN \
          (SELECT id FROM links WHERE account_id = $1 AND livemode = $2)",
         "DELETE FROM charge_search_queue WHERE charge_id IN \
@@ -285,17 +285,17 @@ impl SqliteStore {
     /// transaction pick the same rows: the queue's first in key order.
     const INDEX_QUEUED: Option<&'static str> = Some(
         "\
-        INSERT INTO link_search (text, link_id) \
-          SELECT l.id || ' ' || l.title || ' ' || l.description, l.id \
+        INSERT OR REPLACE INTO link_search (rowid, text) \
+          SELECT l.seq, l.id || ' ' || l.title || ' ' || l.description \
           FROM (SELECT link_id FROM link_search_queue LIMIT 2000) q \
           JOIN links l ON l.id = q.link_id; \
         DELETE FROM link_search_queue \
           WHERE link_id IN (SELECT link_id FROM link_search_queue LIMIT 2000); \
-        INSERT INTO charge_search (text, charge_id) \
-          SELECT c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
+        INSERT OR REPLACE INTO charge_search (rowid, text) \
+          SELECT c.rowid, c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
             || COALESCE(json_extract(c.card, '$.name'), '') || ' ' \
             || COALESCE(json_extract(c.card, '$.last_digits'), '') || ' ' \
-            || COALESCE(c.failure_code, ''), c.id \
+            || COALESCE(c.failure_code, '') \
           FROM (SELECT charge_id FROM charge_search_queue LIMIT 2000) q \
           JOIN charges c ON c.id = q.charge_id; \
         DELETE FROM charge_search_queue \
@@ -312,16 +312,16 @@ impl SqliteStore {
         // outer loop: the matches, and the (short) queue, never the table.
         indexed_from: Some(|scope, at, like| match scope {
             crate::domain::search::Scope::Link => format!(
-                "(SELECT link_id FROM link_search WHERE link_search MATCH {at} \
-                 UNION SELECT q.link_id FROM link_search_queue q CROSS JOIN links l ON l.id = q.link_id \
+                "(SELECT rowid AS hit FROM link_search WHERE link_search MATCH {at} \
+                 UNION SELECT l.seq FROM link_search_queue q CROSS JOIN links l ON l.id = q.link_id \
                    WHERE (l.id || ' ' || l.title || ' ' || l.description) LIKE {like} ESCAPE '\\') \
-                 AS found CROSS JOIN links ON links.id = found.link_id"
+                 AS found CROSS JOIN links ON links.seq = found.hit"
             ),
             crate::domain::search::Scope::Charge => format!(
-                "(SELECT charge_id FROM charge_search WHERE charge_search MATCH {at} \
-                 UNION SELECT q.charge_id FROM charge_search_queue q CROSS JOIN charges c ON c.id = q.charge_id \
+                "(SELECT rowid AS hit FROM charge_search WHERE charge_search MATCH {at} \
+                 UNION SELECT c.rowid FROM charge_search_queue q CROSS JOIN charges c ON c.id = q.charge_id \
                    WHERE {SEARCHED_CHARGE} LIKE {like} ESCAPE '\\') \
-                 AS found CROSS JOIN charges ON charges.id = found.charge_id"
+                 AS found CROSS JOIN charges ON charges.rowid = found.hit"
             ),
         }),
     };

@@ -1,0 +1,38 @@
+-- How many charges each account and mode has in each status, kept by the
+-- statement that changes them: a search filtered by status alone reads
+-- its total here instead of counting the matches. (The SQLite migration of
+-- this name also rebuilds its full-text indexes; PostgreSQL's trigram
+-- indexes need nothing.)
+CREATE TABLE charge_status_counts (
+    account_id TEXT NOT NULL,
+    livemode BOOLEAN NOT NULL,
+    status TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (account_id, livemode, status)
+);
+INSERT INTO charge_status_counts (account_id, livemode, status, n)
+    SELECT account_id, livemode, status, COUNT(*) FROM charges
+    GROUP BY account_id, livemode, status;
+
+CREATE FUNCTION charge_status_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE charge_status_counts SET n = n - 1
+            WHERE account_id = OLD.account_id AND livemode = OLD.livemode AND status = OLD.status;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO charge_status_counts (account_id, livemode, status, n)
+            VALUES (NEW.account_id, NEW.livemode, NEW.status, 1)
+            ON CONFLICT (account_id, livemode, status) DO UPDATE SET n = charge_status_counts.n + 1;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER charge_status_add AFTER INSERT ON charges
+    FOR EACH ROW EXECUTE FUNCTION charge_status_count();
+CREATE TRIGGER charge_status_change AFTER UPDATE OF status ON charges
+    FOR EACH ROW WHEN (NEW.status IS DISTINCT FROM OLD.status)
+    EXECUTE FUNCTION charge_status_count();
+CREATE TRIGGER charge_status_remove AFTER DELETE ON charges
+    FOR EACH ROW EXECUTE FUNCTION charge_status_count();
