@@ -2,6 +2,7 @@
 
 use super::auth::AnyKey;
 use super::error::Result;
+use super::version::RequestedVersion;
 use super::{AppState, json_response};
 use crate::domain::card::Brand;
 use crate::domain::money::Currency;
@@ -43,7 +44,13 @@ struct Capability {
     zero_interest_installments: bool,
 }
 
-pub async fn retrieve(State(_): State<AppState>, AnyKey(_): AnyKey) -> Result<Response> {
+pub async fn retrieve(
+    State(_): State<AppState>,
+    AnyKey(_): AnyKey,
+    version: RequestedVersion,
+) -> Result<Response> {
+    // One shape in every version; an unsupported one is refused all the same.
+    version.resolve()?;
     let (min, max) = Currency::Thb.bounds();
     Ok(json_response(&Capability {
         object: "capability",

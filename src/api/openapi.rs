@@ -1,26 +1,80 @@
-//! `GET /openapi.json`: the API described in OpenAPI 3.1. The document is
-//! written by hand (`openapi.json` beside this file) for the canonical
-//! paths; the trailing-slash forms some clients call are added from the
-//! route table, and a test holds the document and the table equal.
+//! `GET /openapi.json`: the API described in OpenAPI 3.1. The document
+//! (`openapi.json` beside this file, written by `tools/openapi.py`) names
+//! the canonical paths; the trailing-slash forms some clients call are
+//! added from the route table, and a test holds the document and the table
+//! equal. The card expiry bounds are filled in for the current month.
 
 use super::api_routes;
+use crate::domain::card::MAX_YEARS_AHEAD;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex};
 
 const DOCUMENT: &str = include_str!("openapi.json");
 
-/// The document as served: the file, with an alias of each canonical path
-/// for every route the table also answers with a trailing slash.
-pub fn document() -> &'static [u8] {
-    static SERVED: OnceLock<Vec<u8>> = OnceLock::new();
-    SERVED.get_or_init(|| {
-        let table = api_routes().table().to_vec();
-        let document = with_aliases(&table);
-        serde_json::to_vec(&document).expect("a JSON value serializes")
-    })
+/// The document as served this month: the file, with an alias of each
+/// canonical path for every route the table also answers with a trailing
+/// slash, and the card expiry bounds of the month.
+pub fn document() -> Arc<[u8]> {
+    static SERVED: Mutex<Option<((i32, u8), Arc<[u8]>)>> = Mutex::new(None);
+    let today = this_month();
+    let mut served = SERVED.lock().unwrap_or_else(|e| e.into_inner());
+    match &*served {
+        Some((month, bytes)) if *month == today => bytes.clone(),
+        _ => {
+            let mut document = with_aliases(api_routes().table());
+            fill_card_expiry(&mut document, today);
+            let bytes: Arc<[u8]> = serde_json::to_vec(&document)
+                .expect("a JSON value serializes")
+                .into();
+            *served = Some((today, bytes.clone()));
+            bytes
+        }
+    }
+}
+
+/// The current `(year, month)` in UTC, as card expiry is checked.
+fn this_month() -> (i32, u8) {
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    (i32::from(now.year()), now.month() as u8)
+}
+
+const EXPIRY_MARKER: &str = "x-paylink-card-expiry";
+
+/// Replaces each expiry marker (whose value is the card fields' key
+/// prefix: `""` for JSON, `"card"` for forms) with the bounds a card
+/// must meet in `today`'s month: not expired, at most
+/// `MAX_YEARS_AHEAD` years ahead, with a year of two digits or four.
+fn fill_card_expiry(value: &mut Value, today: (i32, u8)) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(prefix)) = map.get(EXPIRY_MARKER) {
+                let key = |name: &str| match prefix.as_str() {
+                    "" => name.to_owned(),
+                    prefix => format!("{prefix}[{name}]"),
+                };
+                let (year, month) = (i64::from(today.0), today.1);
+                let ahead = MAX_YEARS_AHEAD;
+                let short = year - 2000;
+                *value = json!({"anyOf": [
+                    {"properties": {key("expiration_year"): {"anyOf": [
+                        {"minimum": short + 1, "maximum": (short + ahead).min(99)},
+                        {"minimum": year + 1, "maximum": year + ahead},
+                    ]}}},
+                    {"properties": {
+                        key("expiration_year"): {"enum": [short, year]},
+                        key("expiration_month"): {"minimum": month},
+                    }},
+                ]});
+                return;
+            }
+            map.values_mut().for_each(|v| fill_card_expiry(v, today));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| fill_card_expiry(v, today)),
+        _ => {}
+    }
 }
 
 /// The file's document, with the trailing-slash paths of `table` copied
@@ -58,7 +112,7 @@ pub async fn serve() -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         )],
-        document(),
+        axum::body::Bytes::from_owner(document()),
     )
         .into_response()
 }
@@ -106,8 +160,25 @@ mod tests {
     }
 
     #[test]
+    fn card_expiry_bounds_follow_the_month() {
+        let mut card = json!({"allOf": [{"x-paylink-card-expiry": "card"}]});
+        fill_card_expiry(&mut card, (2026, 11));
+        assert_eq!(
+            card["allOf"][0]["anyOf"][1]["properties"],
+            json!({"card[expiration_year]": {"enum": [26, 2026]},
+                   "card[expiration_month]": {"minimum": 11}})
+        );
+        assert_eq!(
+            card["allOf"][0]["anyOf"][0]["properties"]["card[expiration_year]"]["anyOf"][1],
+            json!({"minimum": 2027, "maximum": 2046})
+        );
+    }
+
+    #[test]
     fn the_document_is_openapi_3_1_with_unique_operation_ids() {
-        let document: Value = serde_json::from_slice(document()).expect("JSON");
+        let served = document();
+        assert!(!String::from_utf8_lossy(&served).contains(EXPIRY_MARKER));
+        let document: Value = serde_json::from_slice(&served).expect("JSON");
         assert_eq!(document["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
         let mut ids = BTreeSet::new();
         for item in document["paths"].as_object().expect("paths").values() {

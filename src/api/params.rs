@@ -47,7 +47,11 @@ impl Params {
         match self.value(name)? {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
+            Some(Value::Number(n)) => Ok(Some(match whole_number(n) {
+                Some(i) => i.to_string(),
+                None => n.to_string(),
+            })),
+            Some(v @ Value::Bool(_)) => Ok(Some(v.to_string())),
             Some(_) => Err(kind(format!("{name} must be a string"))),
         }
     }
@@ -65,7 +69,7 @@ impl Params {
         let invalid = || kind(format!("{name} must be an integer"));
         match self.value(name)? {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(invalid),
+            Some(Value::Number(n)) => whole_number(n).map(Some).ok_or_else(invalid),
             Some(Value::String(s)) => {
                 let digits = s.strip_prefix('-').unwrap_or(s);
                 if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -191,18 +195,35 @@ fn insert_pair(map: &mut Map<String, Value>, key: &str, value: String) -> Result
     Ok(())
 }
 
+/// A JSON number that is an integer: `2956` or `2956.0` (some encoders
+/// write every number as a float), within `i64`.
+fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        // 2^63 is exact as an f64; anything at or past it does not fit.
+        (f.fract() == 0.0 && f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18)
+            .then_some(f as i64)
+    })
+}
+
+/// One `application/x-www-form-urlencoded` component: `+` is a space, and
+/// the percent-decoded bytes must be UTF-8 (never replacement characters).
+fn form_component(raw: &[u8]) -> Result<String, String> {
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    String::from_utf8(percent_encoding::percent_decode(&spaced).collect())
+        .map_err(|_| "parameters must be valid UTF-8".to_owned())
+}
+
 fn parse_pairs(map: &mut Map<String, Value>, raw: &[u8]) -> Result<(), String> {
-    // Percent-decoding may produce bytes that are not UTF-8: refuse them
-    // rather than store replacement characters.
-    for (k, v) in form_urlencoded::parse(raw) {
-        if k.contains('\u{FFFD}') || v.contains('\u{FFFD}') {
-            let decoded_ok = std::str::from_utf8(raw).is_ok()
-                && !raw.windows(3).any(|w| w[0] == b'%' && w[1] > b'7');
-            if !decoded_ok {
-                return Err("parameters must be valid UTF-8".into());
-            }
-        }
-        insert_pair(map, &k, v.into_owned())?;
+    for pair in raw.split(|&b| b == b'&').filter(|pair| !pair.is_empty()) {
+        let (k, v) = match pair.iter().position(|&b| b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &pair[pair.len()..]),
+        };
+        insert_pair(map, &form_component(k)?, form_component(v)?)?;
     }
     Ok(())
 }
@@ -353,6 +374,11 @@ mod tests {
         assert!(parse_pairs(&mut map, b"title=%FF%FE").is_err());
         assert!(parse_pairs(&mut map, "title=%E0%B8%BF".as_bytes()).is_ok());
         assert_eq!(map["title"], json!("฿"));
+        // A replacement character that was sent is a character like any other.
+        assert!(parse_pairs(&mut map, "a=%EF%BF%BD&b=x\u{FFFD}y+z&c".as_bytes()).is_ok());
+        assert_eq!(map["a"], json!("\u{FFFD}"));
+        assert_eq!(map["b"], json!("x\u{FFFD}y z"));
+        assert_eq!(map["c"], json!(""));
     }
 
     #[test]
@@ -371,6 +397,16 @@ mod tests {
         assert_eq!(p.int("e", bad).unwrap(), None);
         assert_eq!(p.int("f", bad).unwrap(), None);
         assert!(p.int("g", bad).is_err());
+        let floats = Params::from_map(
+            json!({"whole": 2956.0, "half": 2956.5, "huge": 1e19, "code": 7652.0})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        assert_eq!(floats.int("whole", bad).unwrap(), Some(2956));
+        assert!(floats.int("half", bad).is_err());
+        assert!(floats.int("huge", bad).is_err());
+        assert_eq!(floats.text("code", bad).unwrap().as_deref(), Some("7652"));
         assert!(p.int("h", bad).is_err());
         assert_eq!(p.bool("i", bad).unwrap(), Some(true));
         assert_eq!(p.text("b", bad).unwrap().as_deref(), Some("12"));

@@ -247,7 +247,7 @@ const NAME_MAX_CHARS: usize = 255;
 
 /// How far ahead an expiration year may be; issuers do not print cards
 /// valid for longer, so anything beyond is almost certainly a typo.
-const MAX_YEARS_AHEAD: i64 = 20;
+pub const MAX_YEARS_AHEAD: i64 = 20;
 
 /// Hex characters of the SHA-256 digest kept as the fingerprint: 128 bits
 /// is ample to tell cards apart while keeping the value short.

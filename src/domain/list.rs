@@ -28,16 +28,35 @@ pub fn format_time(at: Micros) -> String {
 /// allowed; without an offset it is UTC; a date alone is midnight UTC.
 pub fn parse_time(raw: &str) -> Option<Micros> {
     let raw = raw.trim();
+    // ISO 8601 years have four digits; a sign means an expanded year.
+    if raw.starts_with(['+', '-']) {
+        return None;
+    }
     if let Ok(ts) = raw.parse::<Timestamp>() {
         return Some(ts.as_microsecond());
     }
-    if let Ok(dt) = raw.parse::<jiff::civil::DateTime>() {
-        return dt
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp().as_microsecond());
+    let civil = raw.parse::<jiff::civil::DateTime>().ok();
+    if let Some(zoned) = civil.and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok()) {
+        return Some(zoned.timestamp().as_microsecond());
     }
-    None
+    end_of_time(raw)
+}
+
+/// The last hours of year 9999, which a timestamp cannot hold: later than
+/// anything stored, so the latest timestamp stands for them.
+fn end_of_time(raw: &str) -> Option<Micros> {
+    let (civil, rest) = (raw.get(..19)?, &raw[19..]);
+    let at = civil.parse::<jiff::civil::DateTime>().ok()?;
+    let rest = match rest.strip_prefix('.') {
+        Some(fraction) => fraction.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => rest,
+    };
+    let offset = rest
+        .strip_prefix(['+', '-'])
+        .map(|hhmm| hhmm.replacen(':', "", usize::from(hhmm.len() == 5)))
+        .is_some_and(|hhmm| hhmm.len() == 4 && hhmm.bytes().all(|b| b.is_ascii_digit()));
+    let zone = offset || matches!(rest, "" | "Z" | "z");
+    (at.year() == 9999 && at.month() == 12 && zone).then(|| Timestamp::MAX.as_microsecond())
 }
 
 /// `chronological` (oldest first, the default) or `reverse_chronological`.
@@ -182,6 +201,19 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_have_four_digit_years_through_the_end_of_9999() {
+        assert_eq!(parse_time("-000001-01-01T00:00:00Z"), None);
+        assert_eq!(parse_time("+002026-01-01T00:00:00Z"), None);
+        let end = Some(Timestamp::MAX.as_microsecond());
+        assert_eq!(parse_time("9999-12-31T23:59:59Z"), end);
+        assert_eq!(parse_time("9999-12-31T23:59:59.5+07:00"), end);
+        assert_eq!(parse_time("9999-12-31T23:59:59+0700"), end);
+        assert_eq!(parse_time("9999-12-31T23:59:59junk"), None);
+        assert_eq!(parse_time("9999-12-31T23:59:59+07:0x"), None);
+        assert!(parse_time("2026-11-21T09:46:00Z").is_some());
+    }
 
     fn at(raw: &str) -> Micros {
         parse_time(raw).expect(raw)

@@ -194,6 +194,9 @@ impl Search {
             if value.is_empty() {
                 continue;
             }
+            if value.contains('\0') {
+                return Err(format!("filters[{name}] must not contain NUL characters"));
+            }
             filters.push(parse_filter(scope, name, value)?);
             echoed.insert(name.clone(), value.to_owned());
         }
@@ -202,6 +205,10 @@ impl Search {
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(str::to_owned);
+        // No stored text holds a NUL, and PostgreSQL cannot even be asked.
+        if query.as_deref().is_some_and(|q| q.contains('\0')) {
+            return Err("query must not contain NUL characters".into());
+        }
         Ok(Search {
             scope,
             query,
@@ -406,6 +413,21 @@ mod tests {
         queried.query = Some("kanokwan".into());
         assert_eq!(queried.status_total(), None);
         assert_eq!(search("link", &[]).unwrap().status_total(), None);
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        let with_query = |query| {
+            Search::parse(&SearchParams {
+                scope: Some("link"),
+                query: Some(query),
+                ..SearchParams::default()
+            })
+        };
+        assert!(with_query("A\0B").unwrap_err().contains("NUL"));
+        assert!(with_query("AB").is_ok());
+        let filtered = search("charge", &[("status", "fai\0led")]);
+        assert!(filtered.unwrap_err().contains("filters[status]"));
     }
 
     #[test]

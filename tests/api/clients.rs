@@ -24,15 +24,15 @@ const SUITES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients");
 const SUITE_LIMIT: Duration = Duration::from_secs(300);
 
 /// What a finished command said.
-struct Outcome {
-    summary: String,
-    success: bool,
-    output: String,
+pub(crate) struct Outcome {
+    pub summary: String,
+    pub success: bool,
+    pub output: String,
 }
 
 /// Runs `command` to its end or the time limit, its output kept in files so
 /// that a chatty child never blocks on a full pipe.
-fn run(mut command: Command, limit: Duration) -> Outcome {
+pub(crate) fn run(mut command: Command, limit: Duration) -> Outcome {
     let dir = tempfile::tempdir().expect("temp dir");
     let (out, err) = (dir.path().join("stdout"), dir.path().join("stderr"));
     command
@@ -79,7 +79,7 @@ fn run(mut command: Command, limit: Duration) -> Outcome {
 }
 
 /// Runs an install step; a failure stops the suite with its output.
-fn install(command: Command, what: &str) {
+pub(crate) fn install(command: Command, what: &str) {
     let outcome = run(command, Duration::from_secs(600));
     assert!(
         outcome.success,
@@ -89,7 +89,7 @@ fn install(command: Command, what: &str) {
 }
 
 /// Where installs go: inside the target dir, so `cargo clean` removes them.
-fn install_dir() -> PathBuf {
+pub(crate) fn install_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("clients")
 }
 

@@ -17,5 +17,6 @@ mod payments;
 mod postgres;
 mod refunds;
 mod replays;
+mod schemathesis;
 mod search;
 mod webhooks;
