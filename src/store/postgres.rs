@@ -51,7 +51,11 @@ impl PostgresStore {
             },
         })?;
         let _ = first.close().await;
+        // No ping before each use: a round trip per request for a check
+        // that an outage makes anyway (its error is a 503, and the broken
+        // connection is not reused).
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)

@@ -353,6 +353,19 @@ async fn a_database_outage_answers_503_and_recovers_by_itself() {
     let link = app.thb_link(true).await;
     let id = link["id"].as_str().unwrap().to_owned();
     app.pay_ok(&link, "4242424242424242").await;
+    // Several connections open and idle in the pool when the cut comes.
+    let path = format!("/links/{id}/charges");
+    let warm = tokio::join!(
+        app.get(&path),
+        app.get(&path),
+        app.get(&path),
+        app.get(&path),
+        app.get(&path),
+        app.get(&path),
+    );
+    for reply in [warm.0, warm.1, warm.2, warm.3, warm.4, warm.5] {
+        reply.assert_ok();
+    }
 
     proxy.cut().await;
     let reply = app.get(&format!("/links/{id}")).await;
@@ -382,6 +395,10 @@ async fn a_database_outage_answers_503_and_recovers_by_itself() {
 
     proxy.restore();
     wait_for(&app, "/healthz", StatusCode::OK).await;
+    // No connection broken by the cut is handed out again.
+    for _ in 0..16 {
+        app.get(&format!("/links/{id}")).await.assert_ok();
+    }
     let reply = app.get(&format!("/links/{id}")).await;
     let body = reply.assert_ok();
     assert_eq!(body["charges"]["total"], 1, "nothing acknowledged was lost");
