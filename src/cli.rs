@@ -309,7 +309,11 @@ async fn import(database: &DatabaseArgs, file: &std::path::Path, json: bool) -> 
     eprintln!(
         "imported {} mode(s) into {} account: {}",
         outcome.counts.modes,
-        if outcome.created { "a new" } else { "an existing" },
+        if outcome.created {
+            "a new"
+        } else {
+            "an existing"
+        },
         outcome.counts.describe()
     );
     Ok(())

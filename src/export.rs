@@ -17,8 +17,8 @@ use crate::accounts::AccountKeys;
 use crate::domain::Mode;
 use crate::domain::list::now;
 use crate::store::records::{
-    AccountRecord, ChargeRecord, CountersRecord, EventRecord, LinkRecord, ModeRecord,
-    RefundRecord, Section, SettingsRecord, TokenRecord, TransferCounts,
+    AccountRecord, ChargeRecord, CountersRecord, EventRecord, LinkRecord, ModeRecord, RefundRecord,
+    Section, SettingsRecord, TokenRecord, TransferCounts,
 };
 use crate::store::{ExportItem, ImportOutcome, Store};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -126,7 +126,10 @@ impl<W: Write> DocumentWriter<W> {
 
     /// Writes the mode's sections still to come (empty) and closes it.
     fn end_mode(&mut self) -> io::Result<()> {
-        while self.opened.is_some_and(|opened| opened < Section::ALL.len()) {
+        while self
+            .opened
+            .is_some_and(|opened| opened < Section::ALL.len())
+        {
             self.open_next()?;
         }
         if let Some(opened) = self.opened.take() {
@@ -165,7 +168,10 @@ pub async fn export(
         .export_account(account_id, modes, &mut |item| writer.write(&item))
         .await;
     let finished = exported.map_err(|e| e.to_string()).and_then(|counts| {
-        let file = writer.into_inner().into_inner().map_err(|e| e.to_string())?;
+        let file = writer
+            .into_inner()
+            .into_inner()
+            .map_err(|e| e.to_string())?;
         file.sync_all().map_err(|e| e.to_string())?;
         std::fs::rename(&partial, path)
             .map_err(|e| format!("cannot rename to {}: {e}", path.display()))?;
@@ -510,10 +516,11 @@ mod tests {
             unknown.contains("titel") && unknown.contains("line 3"),
             "{unknown}"
         );
-        let order = last(&text.replace("\"tokens\":[],", "").replace(
-            "\"charges\":[],",
-            "\"charges\":[],\"tokens\":[],",
-        ));
+        let order = last(
+            &text
+                .replace("\"tokens\":[],", "")
+                .replace("\"charges\":[],", "\"charges\":[],\"tokens\":[],"),
+        );
         assert!(order.contains("expected the key"), "{order}");
     }
 }

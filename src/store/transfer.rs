@@ -2,12 +2,12 @@
 //! into records, and the checks an imported document must pass. The glue
 //! sqlx's types force is in `impl_sql_store!`.
 
+use super::StoreResult;
 use super::records::{
     AccountRecord, ChargeRecord, CounterRecord, CountersRecord, EventRecord, ExportItem,
     LinkRecord, RefundRecord, Section, SettingsRecord, TokenRecord, TransferError,
 };
 use super::sql::Columns;
-use super::StoreResult;
 use crate::domain::card::FailureCode;
 use crate::domain::charge::ChargeStatus;
 use crate::domain::event::EventKey;
@@ -337,10 +337,7 @@ pub(super) fn check_id(kind: Kind, id: &str, mode: Mode) -> Result<(), TransferE
             "{id} is listed in {} mode but its id is of the other mode",
             mode_name(mode)
         ))),
-        None => Err(refused(format!(
-            "{id:?} is not a {} id",
-            kind.prefix()
-        ))),
+        None => Err(refused(format!("{id:?} is not a {} id", kind.prefix()))),
     }
 }
 
@@ -378,7 +375,10 @@ pub(super) fn check_row(item: &ExportItem, mode: Mode) -> Result<(), TransferErr
                 .map_err(|_| refused(format!("{}: card is not a stored card", charge.id)))?;
             let failure = match &charge.failure_code {
                 Some(code) => Some(FailureCode::parse(code).ok_or_else(|| {
-                    refused(format!("{} has an unknown failure_code {code:?}", charge.id))
+                    refused(format!(
+                        "{} has an unknown failure_code {code:?}",
+                        charge.id
+                    ))
                 })?),
                 None => None,
             };
@@ -398,8 +398,9 @@ pub(super) fn check_row(item: &ExportItem, mode: Mode) -> Result<(), TransferErr
         }
         ExportItem::Event(event) => {
             check_id(Kind::Event, &event.id, mode)?;
-            EventKey::parse(&event.key)
-                .ok_or_else(|| refused(format!("{} has an unknown key {:?}", event.id, event.key)))?;
+            EventKey::parse(&event.key).ok_or_else(|| {
+                refused(format!("{} has an unknown key {:?}", event.id, event.key))
+            })?;
             check_json(&event.id, "data", &event.data)
         }
         ExportItem::Account(_) | ExportItem::Mode(_) | ExportItem::End => Ok(()),
@@ -512,9 +513,15 @@ impl ModeImport {
         self.section = section;
         check_row(item, self.mode())?;
         match item {
-            ExportItem::Charge(c) => self.charges.next(section, &c.id, c.account_seq, c.created_at),
-            ExportItem::Refund(r) => self.refunds.next(section, &r.id, r.account_seq, r.created_at),
-            ExportItem::Event(e) => self.events.next(section, &e.id, e.account_seq, e.created_at),
+            ExportItem::Charge(c) => self
+                .charges
+                .next(section, &c.id, c.account_seq, c.created_at),
+            ExportItem::Refund(r) => self
+                .refunds
+                .next(section, &r.id, r.account_seq, r.created_at),
+            ExportItem::Event(e) => self
+                .events
+                .next(section, &e.id, e.account_seq, e.created_at),
             _ => Ok(()),
         }
     }
@@ -533,9 +540,11 @@ impl ModeImport {
 
 /// `acct_` and a suffix of `[0-9a-z]`, as accounts are made.
 pub(super) fn check_account_id(id: &str) -> Result<(), TransferError> {
-    let valid = id
-        .strip_prefix("acct_")
-        .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+    let valid = id.strip_prefix("acct_").is_some_and(|s| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    });
     if valid {
         Ok(())
     } else {
