@@ -33,6 +33,18 @@ pub struct Cli {
     pub log_format: crate::telemetry::LogFormat,
 }
 
+impl Cli {
+    /// What is logged when `RUST_LOG` is not set. An export reads each
+    /// table in one streamed statement, and an import writes in one
+    /// transaction: sqlx's warnings about long statements would be noise.
+    pub fn default_log_filter(&self) -> &'static str {
+        match self.command {
+            Command::Export { .. } | Command::Import { .. } => "info,sqlx::query=error",
+            _ => "info",
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API and the payment pages.
