@@ -18,7 +18,8 @@ pub struct AccountKeys {
 }
 
 impl AccountKeys {
-    fn generate(account_id: String) -> AccountKeys {
+    /// Four fresh keys for the account `account_id`.
+    pub fn new(account_id: String) -> AccountKeys {
         AccountKeys {
             account_id,
             public_key_test: new_key(KeyKind::Public, Mode::Test),
@@ -28,7 +29,8 @@ impl AccountKeys {
         }
     }
 
-    fn records(&self) -> Vec<KeyRecord> {
+    /// The keys as stored: hashed.
+    pub fn records(&self) -> Vec<KeyRecord> {
         [
             (&self.public_key_test, KeyKind::Public, Mode::Test),
             (&self.secret_key_test, KeyKind::Secret, Mode::Test),
@@ -71,7 +73,7 @@ pub async fn create_named_account(
     store: &dyn Store,
     display_name: Option<&str>,
 ) -> StoreResult<AccountKeys> {
-    let keys = AccountKeys::generate(new_plain_id(Kind::Account));
+    let keys = AccountKeys::new(new_plain_id(Kind::Account));
     store
         .create_account(&keys.account_id, &keys.records(), now())
         .await?;
@@ -93,7 +95,7 @@ pub fn parse_display_name(raw: &str) -> Result<String, String> {
 
 /// Replaces the account's keys; `None` when there is no such account.
 pub async fn roll_keys(store: &dyn Store, account_id: &str) -> StoreResult<Option<AccountKeys>> {
-    let keys = AccountKeys::generate(account_id.to_owned());
+    let keys = AccountKeys::new(account_id.to_owned());
     let replaced = store
         .replace_keys(account_id, &keys.records(), now())
         .await?;

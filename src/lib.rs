@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod domain;
+pub mod export;
 pub mod metrics;
 pub mod pages;
 pub mod server;

@@ -1,11 +1,12 @@
 //! One database's part of the run: an account, a million seeded charges,
 //! then one server process for retrieving, listing, searching, paying and
-//! paying with a webhook receiver, whose peak memory is read at the end.
+//! paying with a webhook receiver, whose peak memory is read at the end;
+//! then `paylink export` of the account.
 
 use crate::process::{Server, create_account, free_addr};
 use crate::report::{Figure, Report, Value};
 use crate::seed::{self, Dialect};
-use crate::{Bench, Result, lists, payments, retrieve, search, webhooks};
+use crate::{Bench, Result, export, lists, payments, retrieve, search, webhooks};
 use sqlx::Connection;
 use std::time::Duration;
 
@@ -42,6 +43,9 @@ pub async fn run(
             seeded.took.as_secs_f64()
         ),
     );
+    if bench.args.export_only {
+        return export::measure(bench, dialect, url, &account, report);
+    }
     let log = bench.work_file(&format!("paylink-{}.log", db.to_lowercase()));
     let mut server = Server::paylink(&bench.args.paylink, free_addr()?, url, &log)?;
     server.wait_ready("/healthz")?;
@@ -64,7 +68,7 @@ pub async fn run(
         )
         .at_most(MEMORY_TARGET_MIB, "64 MiB"),
     );
-    Ok(())
+    export::measure(bench, dialect, url, &account, report)
 }
 
 /// The figures PostgreSQL would have given, marked as not measured.
@@ -78,6 +82,8 @@ fn skip_postgres(report: &mut Report, why: &str) {
         "Webhook after payment, PostgreSQL",
         "Webhook deliveries, PostgreSQL",
         "Peak RSS of the PostgreSQL server",
+        "Peak RSS of `paylink export`, PostgreSQL",
+        "Export, PostgreSQL",
     ] {
         report.push(Figure::missing(name, Value::Skipped(why.to_owned())));
     }

@@ -8,6 +8,7 @@
 
 mod client;
 mod database;
+mod export;
 mod lists;
 mod machine;
 mod payments;
@@ -83,6 +84,10 @@ pub struct Args {
     /// to come; any still missing then make the webhook figures invalid.
     #[arg(long, default_value_t = 30)]
     pub webhook_wait_seconds: u64,
+    /// Seed each database and measure `paylink export` alone: no start-up,
+    /// HTTP load or payments (and no wrk needed).
+    #[arg(long)]
+    pub export_only: bool,
 }
 
 /// What every scenario needs: the arguments and one HTTP client.
@@ -128,7 +133,7 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 /// The whole run; false when some figure could not be trusted.
 async fn run(args: Args) -> Result<bool> {
     let started = Instant::now();
-    if machine::first_line("wrk", &["-v"]).is_none() {
+    if !args.export_only && machine::first_line("wrk", &["-v"]).is_none() {
         return Err("wrk is not installed (Debian: apt-get install wrk)".into());
     }
     for binary in [&args.paylink, &args.baseline] {
@@ -156,8 +161,12 @@ async fn run(args: Args) -> Result<bool> {
     };
     let mut report = Report::default();
 
-    eprintln!("start-up: {} fresh servers", bench.args.startup_runs);
-    let card = startup::measure(&bench, &mut report).await?;
+    let card = if bench.args.export_only {
+        startup::card(&bench).await?
+    } else {
+        eprintln!("start-up: {} fresh servers", bench.args.startup_runs);
+        startup::measure(&bench, &mut report).await?
+    };
 
     eprintln!("SQLite");
     let sqlite_path = bench.work_file("bench.db");
@@ -291,6 +300,10 @@ fn render(
          is then turned off (`webhook_uri=` empty).\n\
          - Memory: `VmHWM` of each database's one server process, read just before it is \
          stopped, after all of the above.\n\
+         - Export: then `paylink export --out FILE` of an account with no rows, and of the \
+         seeded account (the million charges, their tokens, and the payments' charges, \
+         tokens and events), each process's `VmHWM` read every 10 ms until it exits; rows \
+         per second are the rows its summary counts over the time from spawn to exit.\n\
          - A run that saw a non-2xx answer or a socket error makes its figure invalid.\n\n",
         runs = args.startup_runs,
         retrieve = args.retrieve_seconds,

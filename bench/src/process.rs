@@ -22,7 +22,7 @@ pub fn free_addr() -> Result<SocketAddr> {
 
 /// A command with none of the caller's `PAYLINK_*` or `RUST_LOG` settings,
 /// so that a stray public URL or debug logging cannot change what is measured.
-fn clean_command(program: &Path) -> Command {
+pub fn clean_command(program: &Path) -> Command {
     let mut command = Command::new(program);
     for (name, _) in std::env::vars_os() {
         let name_str = name.to_string_lossy();
@@ -154,14 +154,7 @@ impl Server {
 
     /// The process's peak resident set so far, in bytes (`VmHWM`).
     pub fn peak_rss(&self) -> Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| rest.trim().strip_suffix("kB"))
-            .and_then(|kb| kb.trim().parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-            .ok_or_else(|| "no VmHWM in /proc/<pid>/status".into())
+        peak_rss(self.child.id())
     }
 
     /// Reads the peak resident set, then stops the process.
@@ -181,6 +174,18 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A running process's peak resident set so far, in bytes (`VmHWM`).
+pub fn peak_rss(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .and_then(|kb| kb.trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .ok_or_else(|| "no VmHWM in /proc/<pid>/status".into())
 }
 
 /// One `GET` over a new connection: true when the status is 200.

@@ -9,6 +9,27 @@ use std::time::{Duration, Instant};
 
 const TARGET: Duration = Duration::from_millis(50);
 
+/// A card as `server` stores it, from a token made on it.
+async fn stored_card(bench: &Bench, server: &Server, url: &str) -> Result<String> {
+    let account = create_account(&bench.args.paylink, url)?;
+    let token =
+        client::create_token(&bench.client, &server.base_url(), &account.public_key).await?;
+    seed::stored_card(url, &token).await
+}
+
+/// A card for seeding, from one server on a new SQLite file, untimed.
+pub async fn card(bench: &Bench) -> Result<String> {
+    let path = bench.work_file("card.db");
+    let url = format!("sqlite://{}", path.display());
+    let log = bench.work_file("card.log");
+    let mut server = Server::paylink(&bench.args.paylink, free_addr()?, &url, &log)?;
+    server.wait_ready("/healthz")?;
+    let card = stored_card(bench, &server, &url).await;
+    server.stop()?;
+    remove_sqlite(&path);
+    card
+}
+
 /// Times the start-ups and returns a card as the server stores it, taken
 /// from a token made on the last of these servers, for seeding.
 pub async fn measure(bench: &Bench, report: &mut Report) -> Result<String> {
@@ -25,11 +46,7 @@ pub async fn measure(bench: &Bench, report: &mut Report) -> Result<String> {
         server.wait_ready("/healthz")?;
         times.push(spawned.elapsed());
         if run + 1 == runs {
-            let account = create_account(&bench.args.paylink, &url)?;
-            let token =
-                client::create_token(&bench.client, &server.base_url(), &account.public_key)
-                    .await?;
-            card = Some(seed::stored_card(&url, &token).await?);
+            card = Some(stored_card(bench, &server, &url).await?);
         }
         server.stop()?;
         remove_sqlite(&path);

@@ -4,11 +4,14 @@
 //! own implementation beside this file; both keep the same guarantees.
 
 mod postgres;
+pub mod records;
 mod search;
 mod sql;
 mod sqlite;
+mod transfer;
 
 pub use postgres::PostgresStore;
+pub use records::{ExportItem, ImportOutcome, TransferError};
 pub use sqlite::SqliteStore;
 
 use crate::domain::charge::{Charge, ChargeStatus, Completion, PayRefusal, Token};
@@ -382,6 +385,30 @@ pub trait Store: Send + Sync + 'static {
     /// refunds (and what hangs off them) in one transaction, and restarts
     /// its test-mode sequences; live mode, settings and keys stay.
     async fn reset_test_mode(&self, account_id: &str) -> StoreResult<ResetCounts>;
+
+    /// Hands the account's rows of `modes` to `sink` in document order
+    /// (see `ExportItem`), from one consistent snapshot and one row at a
+    /// time: nothing is collected, whatever the account's size. Keys,
+    /// webhook secrets, the outbox and delivery attempts are not exported.
+    async fn export_account(
+        &self,
+        account_id: &str,
+        modes: &[Mode],
+        sink: &mut (dyn FnMut(ExportItem) -> std::io::Result<()> + Send),
+    ) -> Result<records::TransferCounts, TransferError>;
+
+    /// Writes the items that follow `account` in a document, as `items`
+    /// yields them, in one transaction committed only at `ExportItem::End`:
+    /// an error in the document (an `Err` from `items`) or in its rows
+    /// changes nothing. A missing account is made with `keys`; an existing
+    /// one must have no rows in the document's modes.
+    async fn import_account(
+        &self,
+        account: &records::AccountRecord,
+        keys: &[KeyRecord],
+        now: Micros,
+        items: &mut tokio::sync::mpsc::Receiver<Result<ExportItem, String>>,
+    ) -> Result<ImportOutcome, TransferError>;
 }
 
 /// What a reset deleted.

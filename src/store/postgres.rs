@@ -67,6 +67,10 @@ impl PostgresStore {
         })
     }
 
+    /// A read transaction that sees one snapshot throughout (READ
+    /// COMMITTED would take a new one at each statement).
+    const SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
     /// PostgreSQL's two-argument maximum.
     const GREATEST: &'static str = "GREATEST";
 

@@ -259,6 +259,9 @@ impl SqliteStore {
         })
     }
 
+    /// A read transaction: in WAL mode, one snapshot from its first read.
+    const SNAPSHOT: &'static str = "BEGIN";
+
     /// SQLite's two-argument maximum.
     const GREATEST: &'static str = "MAX";
 

@@ -7,6 +7,7 @@ mod clients;
 mod encodings;
 mod errors;
 mod events;
+mod export;
 mod hardening;
 mod helpers;
 mod links;
