@@ -18,7 +18,7 @@ const DOCUMENT: &str = include_str!("openapi.json");
 /// canonical path for every route the table also answers with a trailing
 /// slash, and the card expiry bounds of the month.
 pub fn document() -> Arc<[u8]> {
-    static SERVED: Mutex<Option<((i32, u8), Arc<[u8]>)>> = Mutex::new(None);
+    static SERVED: Mutex<Option<Served>> = Mutex::new(None);
     let today = this_month();
     let mut served = SERVED.lock().unwrap_or_else(|e| e.into_inner());
     match &*served {
@@ -34,6 +34,9 @@ pub fn document() -> Arc<[u8]> {
         }
     }
 }
+
+/// The document and the month it was made for.
+type Served = ((i32, u8), Arc<[u8]>);
 
 /// The current `(year, month)` in UTC, as card expiry is checked.
 fn this_month() -> (i32, u8) {

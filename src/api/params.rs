@@ -201,8 +201,8 @@ fn whole_number(n: &serde_json::Number) -> Option<i64> {
     n.as_i64().or_else(|| {
         let f = n.as_f64()?;
         // 2^63 is exact as an f64; anything at or past it does not fit.
-        (f.fract() == 0.0 && f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18)
-            .then_some(f as i64)
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        (f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then_some(f as i64)
     })
 }
 
