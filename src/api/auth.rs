@@ -40,7 +40,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
     }
     let hash = hash_key(&key);
     let token = state.store.change_token();
-    if let Some(principal) = state.cache.principal(token, &hash) {
+    if let Some(principal) = state.cache.principal(state.store.as_ref(), token, &hash) {
         return Ok(principal);
     }
     let principal = state

@@ -1,10 +1,25 @@
-//! A read cache that is never stale: every entry is tagged with the store's
-//! change token taken before the database was read, and the whole cache is
-//! dropped as soon as the token moves (any commit, by any process). Entries
-//! are keyed by everything that decides their content, the account and mode
+//! A read cache that is never stale. Every entry is tagged with the store's
+//! change token taken before the database was read. When the token moves,
+//! the store's log of this process's own commits says what they touched,
+//! and only those entries go (a payment drops its link, a webhook's
+//! bookkeeping drops nothing); a commit the log cannot account for (another
+//! process's, or one it has forgotten) empties the whole cache. Entries are
+//! keyed by everything that decides their content, the account and mode
 //! included, so one account's entry can never answer another's request.
 
-use crate::store::{ChangeToken, Principal};
+use crate::domain::ListWindow;
+use crate::store::{ChangeToken, Principal, Store, Touched};
+
+/// Where the cache learns what this process's own commits touched.
+pub trait CommitLog {
+    fn own_commits(&self, from: u64, to: u64) -> Option<Vec<Touched>>;
+}
+
+impl CommitLog for dyn Store {
+    fn own_commits(&self, from: u64, to: u64) -> Option<Vec<Touched>> {
+        Store::own_commits(self, from, to)
+    }
+}
 use axum::body::Bytes;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,48 +27,98 @@ use std::sync::Mutex;
 /// Bounds memory: past this many entries of a kind, that kind is emptied.
 const MAX_ENTRIES: usize = 10_000;
 
-/// What decides a retrieved link's bytes.
+/// What decides a cached answer about a link, besides the link.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LinkKey {
     pub link_id: String,
     pub account_id: String,
     pub live: bool,
     pub legacy_shape: bool,
-    /// The request's second: the embedded charge list ends at it.
-    pub second: i64,
+    pub view: LinkView,
 }
+
+/// Which answer about the link.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LinkView {
+    /// `GET /links/{id}`, in the request's second: the embedded charge
+    /// list ends at it.
+    Object { second: i64 },
+    /// `GET /links/{id}/charges`, one window of them.
+    Charges(ListWindow),
+}
+
+/// The cached answers about one link.
+type LinkEntries = HashMap<LinkKey, Bytes>;
 
 #[derive(Default)]
 struct State {
     token: Option<ChangeToken>,
     principals: HashMap<String, Principal>,
-    links: HashMap<LinkKey, Bytes>,
+    /// By link id, so that a commit drops one link's answers at once.
+    links: HashMap<String, LinkEntries>,
+    link_entries: usize,
 }
 
 impl State {
-    /// Empties the cache if the database changed; false if nothing may be
-    /// cached at all.
-    fn sync(&mut self, token: Option<ChangeToken>) -> bool {
-        if self.token != token || token.is_none() {
-            self.principals.clear();
-            self.links.clear();
-            self.token = token;
+    fn clear(&mut self) {
+        self.principals.clear();
+        self.links.clear();
+        self.link_entries = 0;
+    }
+
+    fn drop_touched(&mut self, touched: &Touched) {
+        match touched {
+            Touched::Nothing => {}
+            Touched::Links(ids) => {
+                for id in ids {
+                    if let Some(entries) = self.links.remove(id) {
+                        self.link_entries -= entries.len();
+                    }
+                }
+            }
+            Touched::Account { account_id, live } => {
+                let mut dropped = 0;
+                self.links.retain(|_, entries| {
+                    let before = entries.len();
+                    entries.retain(|key, _| key.account_id != *account_id || key.live != *live);
+                    dropped += before - entries.len();
+                    !entries.is_empty()
+                });
+                self.link_entries -= dropped;
+            }
+            Touched::Everything => self.clear(),
         }
-        token.is_some()
+    }
+
+    /// Brings the cache up to `token`: drops what the commits since touched,
+    /// or everything if they cannot all be accounted for. False if nothing
+    /// may be cached at all.
+    fn sync<L: CommitLog + ?Sized>(&mut self, store: &L, token: Option<ChangeToken>) -> bool {
+        let Some(now) = token else {
+            self.clear();
+            self.token = None;
+            return false;
+        };
+        if self.token == Some(now) {
+            return true;
+        }
+        let own = self
+            .token
+            .filter(|was| now.version > was.version)
+            .and_then(|was| store.own_commits(was.version, now.version));
+        match own {
+            Some(commits) => commits.iter().for_each(|t| self.drop_touched(t)),
+            None => self.clear(),
+        }
+        self.token = Some(now);
+        true
     }
 }
 
-/// The cache of principals (by key hash) and retrieved links.
+/// The cache of principals (by key hash) and answers about links.
 #[derive(Default)]
 pub struct ReadCache {
     state: Mutex<State>,
-}
-
-fn insert<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V) {
-    if map.len() >= MAX_ENTRIES {
-        map.clear();
-    }
-    map.insert(key, value);
 }
 
 impl ReadCache {
@@ -62,9 +127,14 @@ impl ReadCache {
         f(&mut state)
     }
 
-    pub fn principal(&self, token: Option<ChangeToken>, key_hash: &str) -> Option<Principal> {
+    pub fn principal<L: CommitLog + ?Sized>(
+        &self,
+        store: &L,
+        token: Option<ChangeToken>,
+        key_hash: &str,
+    ) -> Option<Principal> {
         self.with(|s| {
-            s.sync(token)
+            s.sync(store, token)
                 .then(|| s.principals.get(key_hash).cloned())
                 .flatten()
         })
@@ -75,19 +145,39 @@ impl ReadCache {
     pub fn keep_principal(&self, token: Option<ChangeToken>, key_hash: &str, p: &Principal) {
         self.with(|s| {
             if token.is_some() && s.token == token {
-                insert(&mut s.principals, key_hash.to_owned(), p.clone());
+                if s.principals.len() >= MAX_ENTRIES {
+                    s.principals.clear();
+                }
+                s.principals.insert(key_hash.to_owned(), p.clone());
             }
         })
     }
 
-    pub fn link(&self, token: Option<ChangeToken>, key: &LinkKey) -> Option<Bytes> {
-        self.with(|s| s.sync(token).then(|| s.links.get(key).cloned()).flatten())
+    pub fn link<L: CommitLog + ?Sized>(
+        &self,
+        store: &L,
+        token: Option<ChangeToken>,
+        key: &LinkKey,
+    ) -> Option<Bytes> {
+        self.with(|s| {
+            s.sync(store, token)
+                .then(|| s.links.get(&key.link_id)?.get(key).cloned())
+                .flatten()
+        })
     }
 
     pub fn keep_link(&self, token: Option<ChangeToken>, key: LinkKey, bytes: Bytes) {
         self.with(|s| {
-            if token.is_some() && s.token == token {
-                insert(&mut s.links, key, bytes);
+            if token.is_none() || s.token != token {
+                return;
+            }
+            if s.link_entries >= MAX_ENTRIES {
+                s.links.clear();
+                s.link_entries = 0;
+            }
+            let entries = s.links.entry(key.link_id.clone()).or_default();
+            if entries.insert(key, bytes).is_none() {
+                s.link_entries += 1;
             }
         })
     }
@@ -99,10 +189,23 @@ mod tests {
     use crate::domain::Mode;
     use crate::store::KeyKind;
 
-    fn token(local: u64) -> Option<ChangeToken> {
+    /// A log of own commits: `(version before, touched)`.
+    struct Log(Vec<(u64, Touched)>);
+
+    impl CommitLog for Log {
+        fn own_commits(&self, from: u64, to: u64) -> Option<Vec<Touched>> {
+            let mut found = vec![];
+            for at in from..to {
+                found.push(self.0.iter().find(|(v, _)| *v == at)?.1.clone());
+            }
+            Some(found)
+        }
+    }
+
+    fn token(version: u64) -> Option<ChangeToken> {
         Some(ChangeToken {
-            local,
-            shared: [0; 96],
+            version,
+            shared: [version as u8; 96],
         })
     }
 
@@ -114,55 +217,154 @@ mod tests {
         }
     }
 
+    fn key(link: &str, account: &str, second: i64) -> LinkKey {
+        LinkKey {
+            link_id: link.into(),
+            account_id: account.into(),
+            live: false,
+            legacy_shape: false,
+            view: LinkView::Object { second },
+        }
+    }
+
+    /// Runs `f` with a log of own commits.
+    fn with_store<T>(log: Vec<(u64, Touched)>, f: impl FnOnce(&Log) -> T) -> T {
+        f(&Log(log))
+    }
+
     #[test]
     fn entries_live_only_while_the_token_is_unchanged() {
-        let cache = ReadCache::default();
-        assert_eq!(cache.principal(token(1), "h"), None);
-        cache.keep_principal(token(1), "h", &principal("acct_a"));
-        assert_eq!(cache.principal(token(1), "h"), Some(principal("acct_a")));
-        assert_eq!(cache.principal(token(2), "h"), None, "a commit empties it");
-        assert_eq!(
-            cache.principal(token(1), "h"),
-            None,
-            "and it does not come back"
-        );
+        with_store(vec![], |store| {
+            let cache = ReadCache::default();
+            assert_eq!(cache.principal(store, token(1), "h"), None);
+            cache.keep_principal(token(1), "h", &principal("acct_a"));
+            assert_eq!(
+                cache.principal(store, token(1), "h"),
+                Some(principal("acct_a"))
+            );
+            assert_eq!(
+                cache.principal(store, token(2), "h"),
+                None,
+                "a commit of another process empties it"
+            );
+            assert_eq!(
+                cache.principal(store, token(1), "h"),
+                None,
+                "and it does not come back"
+            );
+        })
+    }
+
+    #[test]
+    fn own_commits_drop_only_what_they_touched() {
+        let log = vec![
+            (1, Touched::Links(vec!["link_a".into()])),
+            (2, Touched::Nothing),
+            (
+                4,
+                Touched::Account {
+                    account_id: "acct_b".into(),
+                    live: false,
+                },
+            ),
+        ];
+        with_store(log, |store| {
+            let cache = ReadCache::default();
+            cache.link(store, token(1), &key("link_a", "acct_a", 0));
+            for (link, account) in [
+                ("link_a", "acct_a"),
+                ("link_b", "acct_a"),
+                ("link_c", "acct_b"),
+            ] {
+                cache.keep_link(token(1), key(link, account, 0), Bytes::from_static(b"{}"));
+            }
+            cache.keep_principal(token(1), "h", &principal("acct_a"));
+            // Two own commits: link_a paid, then webhook bookkeeping.
+            assert_eq!(
+                cache.link(store, token(3), &key("link_a", "acct_a", 0)),
+                None
+            );
+            assert!(
+                cache
+                    .link(store, token(3), &key("link_b", "acct_a", 0))
+                    .is_some()
+            );
+            assert!(
+                cache
+                    .link(store, token(3), &key("link_c", "acct_b", 0))
+                    .is_some()
+            );
+            assert!(cache.principal(store, token(3), "h").is_some());
+            // Version 3 to 4 is not in the log: another process committed.
+            assert_eq!(
+                cache.link(store, token(4), &key("link_b", "acct_a", 0)),
+                None
+            );
+            assert_eq!(cache.principal(store, token(4), "h"), None);
+            // An account's reset drops its links, and no other account's.
+            cache.keep_link(
+                token(4),
+                key("link_b", "acct_a", 0),
+                Bytes::from_static(b"{}"),
+            );
+            cache.keep_link(
+                token(4),
+                key("link_c", "acct_b", 0),
+                Bytes::from_static(b"{}"),
+            );
+            assert!(
+                cache
+                    .link(store, token(5), &key("link_b", "acct_a", 0))
+                    .is_some()
+            );
+            assert_eq!(
+                cache.link(store, token(5), &key("link_c", "acct_b", 0)),
+                None
+            );
+        })
     }
 
     #[test]
     fn a_read_older_than_the_latest_change_is_not_kept() {
-        let cache = ReadCache::default();
-        let taken = token(1);
-        assert_eq!(cache.principal(token(2), "h"), None);
-        cache.keep_principal(taken, "h", &principal("acct_a"));
-        assert_eq!(cache.principal(token(2), "h"), None);
+        with_store(vec![(1, Touched::Nothing)], |store| {
+            let cache = ReadCache::default();
+            let taken = token(1);
+            assert_eq!(cache.principal(store, token(2), "h"), None);
+            cache.keep_principal(taken, "h", &principal("acct_a"));
+            assert_eq!(cache.principal(store, token(2), "h"), None);
+        })
     }
 
     #[test]
     fn nothing_is_cached_without_a_token() {
-        let cache = ReadCache::default();
-        cache.keep_principal(None, "h", &principal("acct_a"));
-        assert_eq!(cache.principal(None, "h"), None);
+        with_store(vec![], |store| {
+            let cache = ReadCache::default();
+            cache.keep_principal(None, "h", &principal("acct_a"));
+            assert_eq!(cache.principal(store, None, "h"), None);
+        })
     }
 
     #[test]
-    fn links_are_keyed_by_account_and_mode() {
-        let cache = ReadCache::default();
-        let key = LinkKey {
-            link_id: "link_test_a".into(),
-            account_id: "acct_a".into(),
-            live: false,
-            legacy_shape: false,
-            second: 10,
-        };
-        cache.link(token(1), &key);
-        cache.keep_link(token(1), key.clone(), Bytes::from_static(b"{}"));
-        assert_eq!(cache.link(token(1), &key), Some(Bytes::from_static(b"{}")));
-        let other = LinkKey {
-            account_id: "acct_b".into(),
-            ..key.clone()
-        };
-        assert_eq!(cache.link(token(1), &other), None);
-        let next_second = LinkKey { second: 11, ..key };
-        assert_eq!(cache.link(token(1), &next_second), None);
+    fn links_are_keyed_by_account_mode_and_second() {
+        with_store(vec![], |store| {
+            let cache = ReadCache::default();
+            let key = key("link_test_a", "acct_a", 10);
+            cache.link(store, token(1), &key);
+            cache.keep_link(token(1), key.clone(), Bytes::from_static(b"{}"));
+            assert_eq!(
+                cache.link(store, token(1), &key),
+                Some(Bytes::from_static(b"{}"))
+            );
+            let other = LinkKey {
+                account_id: "acct_b".into(),
+                ..key.clone()
+            };
+            assert_eq!(cache.link(store, token(1), &other), None);
+            let next_second = LinkKey {
+                view: LinkView::Object { second: 11 },
+                ..key
+            };
+            assert_eq!(cache.link(store, token(1), &next_second), None);
+        })
     }
 }

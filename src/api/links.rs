@@ -1,6 +1,6 @@
 //! `/links`: create, list, retrieve, delete, and a link's charges.
 
-use super::cache::LinkKey;
+use super::cache::{LinkKey, LinkView};
 use super::error::{ApiError, Result};
 use super::objects::{LinkObject, ListObject, charges_list};
 use super::params::Params;
@@ -141,10 +141,12 @@ pub async fn retrieve(
         account_id: principal.account_id.clone(),
         live: principal.mode.is_live(),
         legacy_shape: version == Version::Legacy,
-        second: at.div_euclid(1_000_000),
+        view: LinkView::Object {
+            second: at.div_euclid(1_000_000),
+        },
     };
     if let Ok(version) = version.resolve() {
-        if let Some(bytes) = state.cache.link(token, &key(version)) {
+        if let Some(bytes) = state.cache.link(state.store.as_ref(), token, &key(version)) {
             return Ok(json_bytes(bytes));
         }
     }
@@ -178,17 +180,37 @@ pub async fn charges(
     version: RequestedVersion,
     params: Params,
 ) -> Result<Response> {
+    let at = now();
+    let token = state.store.change_token();
+    // Cached by the window, which holds everything the answer depends on
+    // (its end is the request's second unless `to` was given).
+    let key = match (version.resolve(), params.window(at)) {
+        (Ok(version), Ok(window)) => Some(LinkKey {
+            link_id: raw.clone(),
+            account_id: principal.account_id.clone(),
+            live: principal.mode.is_live(),
+            legacy_shape: version == Version::Legacy,
+            view: LinkView::Charges(window),
+        }),
+        _ => None,
+    };
+    if let Some(key) = &key {
+        if let Some(bytes) = state.cache.link(state.store.as_ref(), token, key) {
+            return Ok(json_bytes(bytes));
+        }
+    }
+    // Errors in their order: the id, then the parameters.
     let link = visible_link(&state, &principal, &raw).await?;
     let version = version.resolve()?;
-    let at = now();
     let window = params.window(at)?;
     let page = state.store.link_charges(&link.id, &window).await?;
     let location = format!("/links/{}/charges", link.id);
-    Ok(json_response(&charges_list(
-        &state.public_url,
-        &page,
-        location,
-        version,
-        at,
-    )))
+    let list = charges_list(&state.public_url, &page, location, version, at);
+    let bytes: Bytes = serde_json::to_vec(&list)
+        .map_err(ApiError::internal)?
+        .into();
+    if let Some(key) = key {
+        state.cache.keep_link(token, key, bytes.clone());
+    }
+    Ok(json_bytes(bytes))
 }

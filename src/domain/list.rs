@@ -60,7 +60,7 @@ fn end_of_time(raw: &str) -> Option<Micros> {
 }
 
 /// `chronological` (oldest first, the default) or `reverse_chronological`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Order {
     Chronological,
     ReverseChronological,
@@ -98,7 +98,7 @@ pub struct WindowParams<'a> {
 /// A validated page request. Times are compared at the second precision
 /// they are shown with: a record is inside when
 /// `from <= created_at <= to`, both truncated to the second.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListWindow {
     pub limit: u32,
     pub offset: u64,

@@ -188,10 +188,28 @@ pub enum DeliveryOutcome {
 /// long as the token stays equal: that is what makes caching safe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChangeToken {
-    /// Write transactions this process has finished.
-    pub local: u64,
+    /// Counts commits: SQLite's WAL-index change counter, which every
+    /// commit by any process moves on (or, for an in-memory database, this
+    /// process's writes). A commit of this process that moved it on by
+    /// exactly one is in the store's log of its own commits, with what it
+    /// touched (`Store::own_commits`).
+    pub version: u64,
     /// The database's own shared change marker (SQLite's WAL-index header).
     pub shared: [u8; 96],
+}
+
+/// What a commit of this process changed, as far as cached reads go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touched {
+    /// Nothing a cached read shows: tokens, events, webhook bookkeeping,
+    /// the search index, a new link (nothing cached names it yet).
+    Nothing,
+    /// These links: their objects and their charges.
+    Links(Vec<String>),
+    /// Every link of an account's mode.
+    Account { account_id: String, live: bool },
+    /// Anything at all: keys, accounts, or a write that did not say.
+    Everything,
 }
 
 /// The business operations; see `sql.rs` for the SQL behind each.
@@ -200,6 +218,15 @@ pub trait Store: Send + Sync + 'static {
     /// The current change token; `None` when the database gives no cheap
     /// signal of other processes' commits, and then nothing may be cached.
     fn change_token(&self) -> Option<ChangeToken>;
+
+    /// What this process's own commits from `from` to `to` (versions of
+    /// `ChangeToken`) touched, in order; `None` unless every commit in
+    /// between is one of them and known (another process committed, or the
+    /// log has forgotten): then a reader must assume anything changed.
+    fn own_commits(&self, from: u64, to: u64) -> Option<Vec<Touched>> {
+        let _ = (from, to);
+        None
+    }
 
     /// Notified after this process commits a change that wrote an event,
     /// so the webhook worker need not wait for its next poll.

@@ -120,6 +120,13 @@ impl PostgresStore {
     fn change_token(&self) -> Option<super::ChangeToken> {
         None
     }
+
+    fn own_commits(&self, _from: u64, _to: u64) -> Option<Vec<super::Touched>> {
+        None
+    }
+
+    /// Nothing is cached, so nothing needs telling.
+    fn touch(_writer: &mut PoolConnection<Postgres>, _touched: super::Touched) {}
 }
 
 super::sql::impl_sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

@@ -373,7 +373,7 @@ pub(super) const CLAIM_REFUND: &str = "UPDATE charges \
      SET refunded_amount = refunded_amount + $4, refund_count = refund_count + 1 \
      WHERE id = $1 AND account_id = $2 AND livemode = $3 AND status = 'successful' \
        AND refunded_amount + $4 <= amount \
-     RETURNING currency, refund_count";
+     RETURNING currency, refund_count, link_id";
 
 /// Numbers a refund of an account and mode; its time never goes backwards.
 pub(super) fn count_refund_sql(greatest: &str) -> String {
@@ -1160,6 +1160,10 @@ macro_rules! impl_sql_store {
                 <$store>::change_token(self)
             }
 
+            fn own_commits(&self, from: u64, to: u64) -> Option<Vec<$crate::store::Touched>> {
+                <$store>::own_commits(self, from, to)
+            }
+
             fn events_written(&self) -> std::sync::Arc<tokio::sync::Notify> {
                 self.events_written.clone()
             }
@@ -1264,6 +1268,7 @@ macro_rules! impl_sql_store {
                 Self::record_event(&mut tx, EventKey::LinkCreate, &link.account_id, link.mode,
                     None, &snapshot, link.created_at).await?;
                 tx.commit().await?;
+                <$store>::touch(&mut writer, $crate::store::Touched::Nothing);
                 self.events_written.notify_one();
                 Ok(())
             }
@@ -1345,6 +1350,7 @@ macro_rules! impl_sql_store {
                 .bind(now)
                 .fetch_optional(&mut *writer)
                 .await?;
+                <$store>::touch(&mut writer, $crate::store::Touched::Links(vec![id.to_owned()]));
                 row.as_ref().map(Self::link_from_row).transpose()
             }
 
@@ -1365,6 +1371,7 @@ macro_rules! impl_sql_store {
                 .bind(token.created_at)
                 .execute(&mut *writer)
                 .await?;
+                <$store>::touch(&mut writer, $crate::store::Touched::Nothing);
                 Ok(())
             }
 
@@ -1444,6 +1451,7 @@ macro_rules! impl_sql_store {
                 Self::record_event(&mut tx, EventKey::ChargeComplete, &charge.account_id, charge.mode,
                     Some(&charge.id), &snapshot, now).await?;
                 tx.commit().await?;
+                <$store>::touch(&mut writer, $crate::store::Touched::Links(vec![charge.link_id.clone()]));
                 self.events_written.notify_one();
                 Ok(Some(Ok(charge)))
             }
@@ -1466,6 +1474,7 @@ macro_rules! impl_sql_store {
                     let mut tx = <$store>::begin(&mut writer).await?;
                     sqlx::query(sql).execute(&mut *tx).await?;
                     tx.commit().await?;
+                    <$store>::touch(&mut writer, $crate::store::Touched::Nothing);
                 }
             }
 
@@ -1501,6 +1510,7 @@ macro_rules! impl_sql_store {
                 };
                 let currency: String = charged.try_get("currency")?;
                 let charge_seq: i64 = charged.try_get("refund_count")?;
+                let link_id: String = charged.try_get("link_id")?;
                 let counter = sqlx::query(&$crate::store::sql::count_refund_sql(<$store>::GREATEST))
                     .bind(&new.account_id)
                     .bind(new.mode.is_live())
@@ -1535,6 +1545,7 @@ macro_rules! impl_sql_store {
                 Self::record_event(&mut tx, EventKey::RefundCreate, &refund.account_id, refund.mode,
                     Some(&refund.charge_id), &snapshot, refund.created_at).await?;
                 tx.commit().await?;
+                <$store>::touch(&mut writer, $crate::store::Touched::Links(vec![link_id]));
                 self.events_written.notify_one();
                 Ok(Ok(refund))
             }
@@ -1853,13 +1864,15 @@ macro_rules! impl_sql_store {
                 let claimed = {
                     // One statement commits by itself, on the writer's connection.
                     let mut writer = self.writer().await?;
-                    sqlx::query(&$crate::store::sql::claim_sql(<$store>::SKIP_LOCKED))
+                    let rows = sqlx::query(&$crate::store::sql::claim_sql(<$store>::SKIP_LOCKED))
                         .bind(lease_until)
                         .bind(claim)
                         .bind(now)
                         .bind(i64::from(limit))
                         .fetch_all(&mut *writer)
-                        .await?
+                        .await?;
+                    <$store>::touch(&mut writer, $crate::store::Touched::Nothing);
+                    rows
                 };
                 if claimed.is_empty() {
                     return Ok(vec![]);
@@ -1940,6 +1953,7 @@ macro_rules! impl_sql_store {
                     }
                 }
                 tx.commit().await?;
+                <$store>::touch(&mut writer, $crate::store::Touched::Nothing);
                 Ok(())
             }
 
@@ -1973,6 +1987,7 @@ macro_rules! impl_sql_store {
                         .rows_affected();
                 }
                 tx.commit().await?;
+                <$store>::touch(&mut writer, $crate::store::Touched::Account { account_id: account_id.to_owned(), live: false });
                 Ok($crate::store::sql::reset_counts(deleted))
             }
 

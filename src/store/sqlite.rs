@@ -92,10 +92,8 @@ pub struct SqliteStore {
     /// The connection writes go through; `None` for an in-memory database,
     /// whose only connection is the pool's.
     writer: Arc<Mutex<Option<SqliteConnection>>>,
-    /// Write transactions finished by this process.
-    writes: Arc<AtomicU64>,
-    /// How commits of other processes show.
-    others: OtherWriters,
+    /// How commits show, and the log of this process's own.
+    commits: Arc<Commits>,
     /// Told after each commit that wrote an event.
     events_written: Arc<tokio::sync::Notify>,
 }
@@ -113,11 +111,77 @@ enum OtherWriters {
     Unseen,
 }
 
+/// How many of this process's own commits are remembered with what they
+/// touched; a reader further behind than this empties its cache.
+const OWN_COMMITS_KEPT: usize = 4096;
+
+/// Counts commits, and remembers what this process's own touched.
+struct Commits {
+    /// Write transactions finished by this process.
+    writes: AtomicU64,
+    /// How commits of other processes show.
+    others: OtherWriters,
+    /// `(version before, what it touched)` of own commits that moved the
+    /// version on by exactly one, oldest first.
+    log: std::sync::Mutex<std::collections::VecDeque<(u64, super::Touched)>>,
+}
+
+impl Commits {
+    /// The WAL-index header and the version it gives: its change counter
+    /// (`iChange`, a native-endian u32 at byte 8), which every commit by any
+    /// process moves on; for an in-memory database, this process's writes.
+    fn read(&self) -> Option<(u64, [u8; 96])> {
+        let mut shared = [0u8; 96];
+        match &self.others {
+            OtherWriters::None => Some((self.writes.load(Ordering::SeqCst), shared)),
+            OtherWriters::WalIndex(file) => {
+                use std::os::unix::fs::FileExt;
+                // The header is kept twice; a commit writes the second copy,
+                // then the first. Unequal copies are a commit caught midway.
+                for _ in 0..4 {
+                    file.read_exact_at(&mut shared, 0).ok()?;
+                    if shared[..48] == shared[48..] {
+                        let change =
+                            u32::from_ne_bytes([shared[8], shared[9], shared[10], shared[11]]);
+                        return Some((u64::from(change), shared));
+                    }
+                    std::hint::spin_loop();
+                }
+                None
+            }
+            OtherWriters::Unseen => None,
+        }
+    }
+
+    fn own(&self, from: u64, to: u64) -> Option<Vec<super::Touched>> {
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let mut touched = Vec::new();
+        let mut at = from;
+        for (before, what) in log
+            .iter()
+            .filter(|(before, _)| *before >= from && *before < to)
+        {
+            if *before != at {
+                return None;
+            }
+            touched.push(what.clone());
+            at += 1;
+        }
+        (at == to).then_some(touched)
+    }
+}
+
 /// This process's one writer, held for a write's whole life; the write is
-/// counted when it ends.
+/// counted when it ends, and logged with what it touched if nothing else
+/// can have committed meanwhile.
 pub struct WriteGuard {
     conn: WriterConnection,
-    writes: Arc<AtomicU64>,
+    commits: Arc<Commits>,
+    /// The version when the writer was taken.
+    before: Option<u64>,
+    /// What the write changed: `Everything` unless it said otherwise after
+    /// its commit succeeded.
+    touched: super::Touched,
 }
 
 enum WriterConnection {
@@ -151,7 +215,21 @@ impl DerefMut for WriteGuard {
 
 impl Drop for WriteGuard {
     fn drop(&mut self) {
-        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.commits.writes.fetch_add(1, Ordering::SeqCst);
+        // Exactly one commit between taking the writer and now, and this
+        // write committed: that one commit is this write's, whatever other
+        // processes do. Anything else leaves a gap, and readers start over.
+        let touched = std::mem::replace(&mut self.touched, super::Touched::Everything);
+        let (Some(before), Some((after, _))) = (self.before, self.commits.read()) else {
+            return;
+        };
+        if touched != super::Touched::Everything && after == before + 1 {
+            let mut log = self.commits.log.lock().unwrap_or_else(|e| e.into_inner());
+            if log.len() >= OWN_COMMITS_KEPT {
+                log.pop_front();
+            }
+            log.push_back((before, touched));
+        }
     }
 }
 
@@ -234,29 +312,30 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             writer: Arc::new(Mutex::new(writer)),
-            writes: Arc::new(AtomicU64::new(0)),
-            others,
+            commits: Arc::new(Commits {
+                writes: AtomicU64::new(0),
+                others,
+                log: Default::default(),
+            }),
             events_written: Default::default(),
         })
     }
 
-    /// The change token: this process's writes, plus for a file database
-    /// the WAL-index header that commits of other processes change. An
-    /// in-memory database has no other process.
+    /// The change token: for a file database the WAL-index header, which
+    /// every commit by any process changes; for an in-memory database, which
+    /// no other process sees, this process's writes.
     fn change_token(&self) -> Option<ChangeToken> {
-        let mut shared = [0u8; 96];
-        match &self.others {
-            OtherWriters::None => {}
-            OtherWriters::WalIndex(file) => {
-                use std::os::unix::fs::FileExt;
-                file.read_exact_at(&mut shared, 0).ok()?;
-            }
-            OtherWriters::Unseen => return None,
-        }
-        Some(ChangeToken {
-            local: self.writes.load(Ordering::SeqCst),
-            shared,
-        })
+        let (version, shared) = self.commits.read()?;
+        Some(ChangeToken { version, shared })
+    }
+
+    fn own_commits(&self, from: u64, to: u64) -> Option<Vec<super::Touched>> {
+        self.commits.own(from, to)
+    }
+
+    /// Says what the write just committed changed.
+    fn touch(writer: &mut WriteGuard, touched: super::Touched) {
+        writer.touched = touched;
     }
 
     /// A read transaction: in WAL mode, one snapshot from its first read.
@@ -417,6 +496,10 @@ impl SqliteStore {
                 return Err(e.into());
             }
         };
+        Self::touch(
+            &mut conn,
+            super::Touched::Links(vec![payment.link_id.clone()]),
+        );
         drop(conn);
         self.events_written.notify_one();
         let step = |n: i64| {
@@ -450,7 +533,9 @@ impl SqliteStore {
         };
         Ok(WriteGuard {
             conn,
-            writes: self.writes.clone(),
+            before: self.commits.read().map(|(version, _)| version),
+            commits: self.commits.clone(),
+            touched: super::Touched::Everything,
         })
     }
 

@@ -325,7 +325,110 @@ async fn retrieval_sees_every_commit_at_once() {
         .assert_ok();
 }
 
+/// Every answer the cache may hold about a link, after each kind of change
+/// this process or another makes: never one stale answer.
+async fn cached_answers_follow_every_change() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(true).await;
+    let other = app.thb_link(true).await;
+    let id = link["id"].as_str().unwrap().to_owned();
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let object = format!("/links/{id}");
+    let charges = format!("/links/{id}/charges");
+    let first = format!("/links/{id}/charges?limit=1&order=reverse_chronological");
+    let read = |path: String| {
+        let app = &app;
+        async move { app.get(&path).await.assert_ok().clone() }
+    };
+    // Each answer read twice: the second may come from the cache.
+    let settle = |path: String| {
+        let app = &app;
+        async move {
+            let once = app.get(&path).await.assert_ok().clone();
+            assert_eq!(app.get(&path).await.assert_ok(), &once, "{path}");
+            once
+        }
+    };
+    assert_eq!(settle(charges.clone()).await["total"], 0);
+    assert_eq!(settle(object.clone()).await["charges"]["total"], 0);
+    let other_charges = settle(format!("/links/{other_id}/charges")).await;
+
+    // A payment.
+    let charge = app.pay_ok(&link, "4242424242424242").await;
+    assert_eq!(read(charges.clone()).await["total"], 1);
+    assert_eq!(
+        read(object.clone()).await["charges"]["data"][0]["id"],
+        charge.as_str()
+    );
+    assert_eq!(
+        settle(first.clone()).await["data"][0]["id"],
+        charge.as_str()
+    );
+    // A refund changes the charge each answer embeds.
+    send(
+        app.request(
+            Method::POST,
+            &format!("/charges/{charge}/refunds"),
+            app.sk(),
+        )
+        .json(&serde_json::json!({"amount": 1000})),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        read(first.clone()).await["data"][0]["refunded_amount"],
+        1000
+    );
+    assert_eq!(
+        read(object.clone()).await["charges"]["data"][0]["refunded_amount"],
+        1000
+    );
+    // A 3-D Secure charge, then its completion.
+    let pending = app.token("4000000000003220").await;
+    assert_eq!(app.pay(&link, &pending).await.status(), 303);
+    let newest = settle(first.clone()).await;
+    assert_eq!(newest["data"][0]["status"], "pending");
+    let pending_id = newest["data"][0]["id"].as_str().unwrap().to_owned();
+    send(app.request(
+        Method::POST,
+        &format!("/charges/{pending_id}/mark_as_paid"),
+        app.sk(),
+    ))
+    .await
+    .assert_ok();
+    assert_eq!(read(first.clone()).await["data"][0]["status"], "successful");
+    assert_eq!(settle(object.clone()).await["charges"]["total"], 2);
+    // A commit that bypasses this server, as another process would make.
+    app.execute_sql(&format!(
+        "UPDATE charges SET description = 'Changed' WHERE id = '{charge}'"
+    ))
+    .await;
+    assert_eq!(
+        read(charges.clone()).await["data"][0]["description"],
+        "Changed"
+    );
+    // Deleted, the link says so; its charges stay listed.
+    send(app.request(Method::DELETE, &object, app.sk()))
+        .await
+        .assert_ok();
+    assert_eq!(read(object.clone()).await["deleted"], true);
+    // The other link's answers were never touched by any of it.
+    assert_eq!(
+        app.get(&format!("/links/{other_id}/charges"))
+            .await
+            .assert_ok(),
+        &other_charges
+    );
+    // A reset empties the test mode: nothing cached answers for it.
+    send(app.request(Method::POST, "/_paylink/reset", app.sk()))
+        .await
+        .assert_ok();
+    app.get(&charges).await.assert_error(404, "not_found");
+    app.get(&object).await.assert_error(404, "not_found");
+}
+
 crate::helpers::db_tests!(
+    cached_answers_follow_every_change,
     retrieval_sees_every_commit_at_once,
     create_then_retrieve_returns_the_seed_link_object,
     currency_is_stored_uppercase_whatever_the_case_sent,
@@ -337,3 +440,38 @@ crate::helpers::db_tests!(
     a_multiple_use_link_is_never_used,
     live_keys_make_live_links,
 );
+
+/// On SQLite this process's own commits are logged with what they touched,
+/// so that a payment drops only its link's cached answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_commits_say_what_they_touched() {
+    use paylink::store::Touched;
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(true).await;
+    let id = link["id"].as_str().unwrap();
+    let before = app
+        .store
+        .change_token()
+        .expect("a file database has a token");
+    let token = app.token("4242424242424242").await;
+    assert_eq!(app.pay(&link, &token).await.status(), 303);
+    let after = app.store.change_token().unwrap();
+    assert!(
+        after.version > before.version,
+        "commits move the version on"
+    );
+    let touched = app
+        .store
+        .own_commits(before.version, after.version)
+        .expect("every commit since is this process's own, and logged");
+    assert!(
+        touched.contains(&Touched::Links(vec![id.to_owned()])),
+        "{touched:?}"
+    );
+    assert!(!touched.contains(&Touched::Everything), "{touched:?}");
+    // A commit of another connection is not in the log.
+    app.execute_sql(&format!("UPDATE links SET title = 'X' WHERE id = '{id}'"))
+        .await;
+    let outside = app.store.change_token().unwrap();
+    assert_eq!(app.store.own_commits(after.version, outside.version), None);
+}
