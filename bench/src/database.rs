@@ -6,7 +6,7 @@
 use crate::process::{Server, create_account, free_addr};
 use crate::report::{Figure, Report, Value};
 use crate::seed::{self, Dialect};
-use crate::{Bench, Result, export, lists, payments, retrieve, search, webhooks};
+use crate::{Bench, Result, export, lists, mixed, payments, retrieve, search, webhooks};
 use sqlx::Connection;
 use std::time::Duration;
 
@@ -54,6 +54,7 @@ pub async fn run(
     lists::measure(bench, dialect, &server, &account, &seeded, report).await?;
     // Before the payments, which add charges to the account.
     search::measure(bench, dialect, &server, &account, &seeded, report).await?;
+    mixed::measure(bench, dialect, &server, &account, report).await?;
     let without = payments::measure(bench, dialect, &server, &account, report).await?;
     webhooks::measure(bench, dialect, &server, &account, &without, report).await?;
 
@@ -77,6 +78,8 @@ fn skip_postgres(report: &mut Report, why: &str) {
         "Retrieve a link, PostgreSQL",
         "List charges, PostgreSQL",
         "Search charges, PostgreSQL",
+        "A link's charges, PostgreSQL",
+        "Retrieve a link while payers pay, PostgreSQL",
         "Payments, PostgreSQL",
         "Payments with a webhook receiver, PostgreSQL",
         "Webhook after payment, PostgreSQL",

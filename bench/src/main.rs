@@ -11,6 +11,7 @@ mod database;
 mod export;
 mod lists;
 mod machine;
+mod mixed;
 mod payments;
 mod process;
 mod report;

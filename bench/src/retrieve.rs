@@ -73,8 +73,8 @@ pub async fn measure(
     let (paylink_rps, baseline_rps) = (rps(&paylink_runs), rps(&baseline_runs));
     let ratio = paylink_rps / baseline_rps;
     let target = match dialect {
-        Dialect::Sqlite => 0.5,
-        Dialect::Postgres => 0.3,
+        Dialect::Sqlite => 0.70,
+        Dialect::Postgres => 0.15,
     };
     report.push(
         Figure::new(
@@ -86,7 +86,7 @@ pub async fn measure(
                 rate(baseline_rps)
             ),
         )
-        .at_least(target, format!("{target:.1}"))
+        .at_least(target, format!("{target:.2}"))
         .unless(problem.clone()),
     );
     for (label, f) in [
