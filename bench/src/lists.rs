@@ -147,7 +147,10 @@ pub async fn measure(
     let deep_offset = count(seeded.charges - LIMIT);
     let mut table = format!(
         "`wrk -t2 -c8 -d{}s --latency`, `limit={LIMIT}`, each after an unmeasured second of \
-         the same load; the deep page is the last one.\n\n\
+         the same load; the deep page is the last one. On SQLite a link's charge lists are \
+         answered from the read cache after the first request of each second (nothing is \
+         written meanwhile); the account's charges are not cached, and show the database's \
+         own cost of a deep page.\n\n\
          | List | Order | Offset 0: p50 | req/s | Deep: p50 | req/s | Ratio of p50 |\n\
          |---|---|---|---|---|---|---|\n",
         bench.args.list_seconds

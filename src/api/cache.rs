@@ -24,8 +24,11 @@ use axum::body::Bytes;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Bounds memory: past this many entries of a kind, that kind is emptied.
+/// Bounds memory: past this many keys, they are emptied.
 const MAX_ENTRIES: usize = 10_000;
+
+/// Bounds memory: past this many bytes of answers, they are emptied.
+const MAX_LINK_BYTES: usize = 16 << 20;
 
 /// What decides a cached answer about a link, besides the link.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -57,13 +60,25 @@ struct State {
     /// By link id, so that a commit drops one link's answers at once.
     links: HashMap<String, LinkEntries>,
     link_entries: usize,
+    link_bytes: usize,
 }
 
 impl State {
     fn clear(&mut self) {
         self.principals.clear();
+        self.clear_links();
+    }
+
+    fn clear_links(&mut self) {
         self.links.clear();
         self.link_entries = 0;
+        self.link_bytes = 0;
+    }
+
+    /// Forgets one link's entries.
+    fn forget(&mut self, entries: &LinkEntries) {
+        self.link_entries -= entries.len();
+        self.link_bytes -= entries.values().map(Bytes::len).sum::<usize>();
     }
 
     fn drop_touched(&mut self, touched: &Touched) {
@@ -72,19 +87,25 @@ impl State {
             Touched::Links(ids) => {
                 for id in ids {
                     if let Some(entries) = self.links.remove(id) {
-                        self.link_entries -= entries.len();
+                        self.forget(&entries);
                     }
                 }
             }
             Touched::Account { account_id, live } => {
-                let mut dropped = 0;
+                let (mut entries_dropped, mut bytes_dropped) = (0, 0);
                 self.links.retain(|_, entries| {
-                    let before = entries.len();
-                    entries.retain(|key, _| key.account_id != *account_id || key.live != *live);
-                    dropped += before - entries.len();
+                    entries.retain(|key, bytes| {
+                        let keep = key.account_id != *account_id || key.live != *live;
+                        if !keep {
+                            entries_dropped += 1;
+                            bytes_dropped += bytes.len();
+                        }
+                        keep
+                    });
                     !entries.is_empty()
                 });
-                self.link_entries -= dropped;
+                self.link_entries -= entries_dropped;
+                self.link_bytes -= bytes_dropped;
             }
             Touched::Everything => self.clear(),
         }
@@ -171,13 +192,17 @@ impl ReadCache {
             if token.is_none() || s.token != token {
                 return;
             }
-            if s.link_entries >= MAX_ENTRIES {
-                s.links.clear();
-                s.link_entries = 0;
+            if s.link_entries >= MAX_ENTRIES || s.link_bytes + bytes.len() > MAX_LINK_BYTES {
+                s.clear_links();
             }
+            let size = bytes.len();
             let entries = s.links.entry(key.link_id.clone()).or_default();
-            if entries.insert(key, bytes).is_none() {
-                s.link_entries += 1;
+            match entries.insert(key, bytes) {
+                Some(old) => s.link_bytes = s.link_bytes + size - old.len(),
+                None => {
+                    s.link_entries += 1;
+                    s.link_bytes += size;
+                }
             }
         })
     }

@@ -1,5 +1,6 @@
-//! The physical limit for `GET /links/{id}`: the same HTTP stack as paylink
-//! (axum on tokio), answering with fixed bytes held in memory. Whatever
+//! The physical limit for a read (`GET /links/{id}`, a link's charges): the
+//! same HTTP stack as paylink (axum on tokio), answering every GET with
+//! fixed bytes held in memory. Whatever
 //! paylink does beyond this (authentication, the database, rendering JSON)
 //! is what the benchmark's throughput ratio measures.
 
@@ -12,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Serves `GET /links/{id}` with the bytes of a file, read once at start.
+/// Serves every `GET` with the bytes of a file, read once at start.
 #[derive(Debug, Parser)]
 #[command(name = "static-baseline")]
 struct Args {
@@ -34,13 +35,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = Router::new().route(
-        "/links/{id}",
-        get(move || {
-            let body = body.clone();
-            async move { ([(CONTENT_TYPE, "application/json; charset=utf-8")], body) }
-        }),
-    );
+    let app = Router::new().fallback(get(move || {
+        let body = body.clone();
+        async move { ([(CONTENT_TYPE, "application/json; charset=utf-8")], body) }
+    }));
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
         Err(e) => {
