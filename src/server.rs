@@ -23,8 +23,25 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tracing::Instrument;
 
-/// Gives each request an id (`X-Request-Id`, logs, 500 messages) and logs it.
-async fn request_context(req: Request, next: Next) -> Response {
+/// Gives each request an id (`X-Request-Id`, logs, 500 messages), logs it,
+/// and counts it by its route's template, so that the labels stay few: an
+/// unknown path is `unmatched`, an unknown method `other`.
+async fn request_context(
+    State(metrics): State<Arc<Metrics>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method_label = match *req.method() {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::PUT => "PUT",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let id = new_plain_id(Kind::Request);
     // At debug level: an enabled span per request costs more than the
     // cached retrieval it wraps. Error logs name the request id themselves.
@@ -35,6 +52,15 @@ async fn request_context(req: Request, next: Next) -> Response {
         .scope(id.clone(), next.run(req).instrument(span))
         .await;
     let status = response.status();
+    metrics.request(
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
+        method_label,
+        status.as_str(),
+        started.elapsed().as_secs_f64(),
+    );
+    if response.extensions().get::<DatabaseFailed>().is_some() {
+        metrics.database_error();
+    }
     if status.is_server_error() {
         tracing::warn!(request_id = %id, %method, %path, status = status.as_u16(), "request failed");
     } else {
@@ -66,37 +92,6 @@ async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next
     }
 }
 
-/// Counts each request by its route's template, so that the labels stay
-/// few: an unknown path is `unmatched`, an unknown method `other`.
-async fn record_metrics(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned());
-    let method = match *req.method() {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::PUT => "PUT",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        _ => "other",
-    };
-    let started = Instant::now();
-    let response = next.run(req).await;
-    metrics.request(
-        route.as_deref().unwrap_or("unmatched"),
-        method,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    if response.extensions().get::<DatabaseFailed>().is_some() {
-        metrics.database_error();
-    }
-    response
-}
-
 /// The whole application over a store.
 pub fn app(
     store: Arc<dyn Store>,
@@ -122,12 +117,11 @@ pub fn app(
             HeaderValue::from_static("nosniff"),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn_with_state(metrics, record_metrics))
         .layer(middleware::from_fn_with_state(
             config.connections.request_timeout,
             request_timeout,
         ))
-        .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn_with_state(metrics, request_context))
 }
 
 /// A bound, ready server.

@@ -50,13 +50,17 @@ pub async fn run(
     let mut server = Server::paylink(&bench.args.paylink, free_addr()?, url, &log)?;
     server.wait_ready("/healthz")?;
 
-    retrieve::measure(bench, dialect, &server, &account, report).await?;
-    lists::measure(bench, dialect, &server, &account, &seeded, report).await?;
-    // Before the payments, which add charges to the account.
-    search::measure(bench, dialect, &server, &account, &seeded, report).await?;
-    mixed::measure(bench, dialect, &server, &account, report).await?;
-    let without = payments::measure(bench, dialect, &server, &account, report).await?;
-    webhooks::measure(bench, dialect, &server, &account, &without, report).await?;
+    if bench.args.payments_only {
+        payments::measure(bench, dialect, &server, &account, report).await?;
+    } else {
+        retrieve::measure(bench, dialect, &server, &account, report).await?;
+        lists::measure(bench, dialect, &server, &account, &seeded, report).await?;
+        // Before the payments, which add charges to the account.
+        search::measure(bench, dialect, &server, &account, &seeded, report).await?;
+        mixed::measure(bench, dialect, &server, &account, report).await?;
+        let without = payments::measure(bench, dialect, &server, &account, report).await?;
+        webhooks::measure(bench, dialect, &server, &account, &without, report).await?;
+    }
 
     let peak = server.stop()? as f64 / (1024.0 * 1024.0);
     report.push(

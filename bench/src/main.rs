@@ -85,6 +85,10 @@ pub struct Args {
     /// to come; any still missing then make the webhook figures invalid.
     #[arg(long, default_value_t = 30)]
     pub webhook_wait_seconds: u64,
+    /// Measure payments alone (and the seed they need), for comparing
+    /// builds quickly; the report then holds only those figures.
+    #[arg(long)]
+    pub payments_only: bool,
     /// Seed each database and measure `paylink export` alone: no start-up,
     /// HTTP load or payments (and no wrk needed).
     #[arg(long)]

@@ -68,7 +68,12 @@ pub async fn measure(
     let list_path = format!("/links/{link_id}/charges");
     let list = client::get_bytes(&bench.client, &base, &list_path, &account.secret_key).await?;
     let list_baseline = baseline(bench, &format!("list-{name}"), &list_path, &list)?;
-    let list_base = load(format!("{}{list_path}", list_baseline.base_url()), authorization.clone(), seconds).await?;
+    let list_base = load(
+        format!("{}{list_path}", list_baseline.base_url()),
+        authorization.clone(),
+        seconds,
+    )
+    .await?;
     list_baseline.stop()?;
     let list_paylink = load(format!("{base}{list_path}"), authorization.clone(), seconds).await?;
     let ratio = list_paylink.requests_per_sec / list_base.requests_per_sec;
@@ -131,8 +136,18 @@ pub async fn measure(
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
     let paid_before = paid.load(Ordering::Relaxed);
-    let read_base = load(format!("{}{object_path}", object_baseline.base_url()), authorization.clone(), seconds).await?;
-    let read_paylink = load(format!("{base}{object_path}"), authorization.clone(), seconds).await?;
+    let read_base = load(
+        format!("{}{object_path}", object_baseline.base_url()),
+        authorization.clone(),
+        seconds,
+    )
+    .await?;
+    let read_paylink = load(
+        format!("{base}{object_path}"),
+        authorization.clone(),
+        seconds,
+    )
+    .await?;
     let payments_per_sec =
         (paid.load(Ordering::Relaxed) - paid_before) as f64 / started.elapsed().as_secs_f64();
     for payer in payers {

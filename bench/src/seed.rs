@@ -181,7 +181,7 @@ pub async fn seed(
     let description = literal(&format!("{LINK_TITLE}\n\n{LINK_DESCRIPTION}"));
     let script = format!(
         "BEGIN;
-         INSERT INTO links (id, account_id, livemode, amount, currency, title, description, \
+         {bulk}INSERT INTO links (id, account_id, livemode, amount, currency, title, description, \
              multiple, charge_count, created_at) \
          VALUES ({link}, {account}, FALSE, {AMOUNT}, 'THB', {title}, {link_description}, TRUE, \
              {charges}, {link_at});
@@ -196,7 +196,21 @@ pub async fn seed(
              {first_at} + (i - 1) * {CHARGE_SPACING_MICROS}, {status} {from};
          UPDATE charge_counters SET last_seq = {charges}, last_at = {last_at} \
          WHERE account_id = {account} AND livemode = FALSE;
-         {index}COMMIT;",
+         {recount}{index}COMMIT;",
+        bulk = match dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "SET LOCAL paylink.bulk_load = 'on';\n         ",
+        },
+        recount = match dialect {
+            Dialect::Sqlite => String::new(),
+            Dialect::Postgres => format!(
+                "DELETE FROM charge_status_counts WHERE account_id = {account};
+         INSERT INTO charge_status_counts (account_id, livemode, status, n) \
+         SELECT account_id, livemode, status, COUNT(*) FROM charges \
+         WHERE account_id = {account} GROUP BY account_id, livemode, status;
+         "
+            ),
+        },
         index = match dialect {
             Dialect::Sqlite => SQLITE_INDEX_QUEUE,
             Dialect::Postgres => "",

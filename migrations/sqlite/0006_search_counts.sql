@@ -1,15 +1,11 @@
--- The full-text indexes keep only the index, keyed by the row's rowid
--- (links.seq, charges' rowid): a match is joined to its row in one seek,
--- and no copy of the text is stored or read. A row whose text changes is
--- written again (contentless_delete lets its old entry go).
+-- The full-text indexes are keyed by the row's rowid (links.seq, charges'
+-- rowid): a match is joined to its row in one seek, and a search reads no
+-- column of the index's own copy of the text. A row whose text changes is
+-- written again (INSERT OR REPLACE), its old entry deleted from that copy.
 DROP TABLE link_search;
 DROP TABLE charge_search;
-CREATE VIRTUAL TABLE link_search USING fts5(
-    text, content = '', contentless_delete = 1, tokenize = 'trigram'
-);
-CREATE VIRTUAL TABLE charge_search USING fts5(
-    text, content = '', contentless_delete = 1, tokenize = 'trigram'
-);
+CREATE VIRTUAL TABLE link_search USING fts5(text, tokenize = 'trigram');
+CREATE VIRTUAL TABLE charge_search USING fts5(text, tokenize = 'trigram');
 INSERT INTO link_search (rowid, text)
     SELECT seq, id || ' ' || title || ' ' || description FROM links;
 INSERT INTO charge_search (rowid, text)

@@ -74,6 +74,9 @@ impl PostgresStore {
     /// PostgreSQL's two-argument maximum.
     const GREATEST: &'static str = "GREATEST";
 
+    /// A bulk load counts charges by status once, at its end.
+    const BULK_LOAD: &'static [&'static str] = &["SET LOCAL paylink.bulk_load = 'on'"];
+
     /// PostgreSQL's search indexes follow the rows by themselves.
     const RESET_SEARCH: &'static [&'static str] = &[];
 

@@ -31,6 +31,15 @@ pub(super) const STATUS_TOTAL: &str = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT
      FROM charge_status_counts WHERE account_id = $1 AND livemode = $2 \
      AND ($3 IS NULL OR status = $3)";
 
+/// Counts an account's charges by status afresh (`$1` the account), after
+/// a bulk load that told the triggers not to.
+pub(super) const RECOUNT_STATUSES: [&str; 2] = [
+    "DELETE FROM charge_status_counts WHERE account_id = $1",
+    "INSERT INTO charge_status_counts (account_id, livemode, status, n) \
+     SELECT account_id, livemode, status, COUNT(*) FROM charges WHERE account_id = $1 \
+     GROUP BY account_id, livemode, status",
+];
+
 /// A reset of one account's mode (`$1` the account, `$2` the mode's
 /// `livemode`), children before parents; `reset_counts` reads the counts.
 pub(super) const RESET: [&str; 10] = [
@@ -2063,8 +2072,14 @@ macro_rules! impl_sql_store {
                 use $crate::store::transfer::{self as t, ImportFailure};
                 let mut writer = self.writer().await?;
                 let mut tx = <$store>::begin(&mut writer).await?;
+                for statement in <$store>::BULK_LOAD {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
                 let failure = match Self::import_rows(&mut tx, account, keys, now, items).await {
                     Ok(outcome) => {
+                        for statement in $crate::store::sql::RECOUNT_STATUSES {
+                            sqlx::query(statement).bind(&account.id).execute(&mut *tx).await?;
+                        }
                         tx.commit().await?;
                         return Ok(outcome);
                     }

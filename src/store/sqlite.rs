@@ -155,12 +155,14 @@ impl Commits {
 
     fn own(&self, from: u64, to: u64) -> Option<Vec<super::Touched>> {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        // Oldest first, so the commits from `from` on start where it is.
+        let start = log.partition_point(|(before, _)| *before < from);
         let mut touched = Vec::new();
         let mut at = from;
-        for (before, what) in log
-            .iter()
-            .filter(|(before, _)| *before >= from && *before < to)
-        {
+        for (before, what) in log.range(start..) {
+            if at == to {
+                break;
+            }
             if *before != at {
                 return None;
             }
@@ -343,6 +345,9 @@ impl SqliteStore {
 
     /// SQLite's two-argument maximum.
     const GREATEST: &'static str = "MAX";
+
+    /// SQLite's triggers count in place: a bulk load needs no telling.
+    const BULK_LOAD: &'static [&'static str] = &[];
 
     /// A reset also takes the mode's rows out of the search indexes and
     /// their queues (`$1` the account, `$2` the mode's `livemode`).
