@@ -89,6 +89,7 @@ impl PostgresStore {
         card_field: |field| format!("(card::jsonb ->> '{field}')"),
         ilike: "ILIKE",
         indexed_from: None,
+        stored_charge_text: Some("search_text"),
     };
 
     /// PostgreSQL keeps its expression indexes in step itself.

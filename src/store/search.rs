@@ -28,13 +28,17 @@ pub struct Dialect {
     /// The second placeholder is the `LIKE` pattern, for rows the index
     /// may not hold yet.
     pub indexed_from: Option<fn(Scope, &str, &str) -> String>,
+    /// A stored column holding a charge's searched text, read instead of
+    /// computing it (and parsing the card's JSON) for every candidate row.
+    pub stored_charge_text: Option<&'static str>,
 }
 
 /// The text `query` is matched against, as one expression.
 pub fn searched_text(scope: Scope, dialect: &Dialect) -> String {
-    match scope {
-        Scope::Link => "(id || ' ' || title || ' ' || description)".to_owned(),
-        Scope::Charge => format!(
+    match (scope, dialect.stored_charge_text) {
+        (Scope::Link, _) => "(id || ' ' || title || ' ' || description)".to_owned(),
+        (Scope::Charge, Some(column)) => column.to_owned(),
+        (Scope::Charge, None) => format!(
             "(id || ' ' || link_id || ' ' || description || ' ' || COALESCE({}, '') || ' ' \
              || COALESCE({}, '') || ' ' || COALESCE(failure_code, ''))",
             (dialect.card_field)("name"),
@@ -212,6 +216,7 @@ mod tests {
                 "(SELECT charge_id FROM charge_search WHERE charge_search MATCH {at}) AS found CROSS JOIN charges ON charges.id = found.charge_id"
             )
         }),
+        stored_charge_text: None,
     };
 
     fn parsed(scope: &str, query: Option<&str>, filters: &[(&str, &str)]) -> Search {

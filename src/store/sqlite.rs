@@ -411,6 +411,7 @@ impl SqliteStore {
                  AS found CROSS JOIN charges ON charges.rowid = found.hit"
             ),
         }),
+        stored_charge_text: None,
     };
 
     /// Writes are serialized: a claim never meets another one's rows.

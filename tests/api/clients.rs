@@ -93,32 +93,43 @@ pub(crate) fn install_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("clients")
 }
 
+/// A virtual environment under the install dir named `name`, with the
+/// pinned `requirements` installed; returns its `bin` directory.
+pub(crate) fn venv(name: &str, requirements: &Path, what: &str) -> PathBuf {
+    let venv = install_dir().join(name);
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        let mut create = Command::new("python3");
+        create.arg("-m").arg("venv").arg(&venv);
+        install(
+            create,
+            "create a Python virtual environment (python3 -m venv)",
+        );
+    }
+    let mut pip = Command::new(&python);
+    pip.args(["-m", "pip", "install", "--disable-pip-version-check"])
+        .args(["--no-input", "--quiet", "--requirement"])
+        .arg(requirements);
+    install(
+        pip,
+        &format!(
+            "install {what} (if {} is broken, delete it)",
+            venv.display()
+        ),
+    );
+    venv.join("bin")
+}
+
 /// The virtual environment's python, with `omise` from PyPI installed.
 fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
-        let venv = install_dir().join("venv");
-        let python = venv.join("bin").join("python");
-        if !python.exists() {
-            let mut create = Command::new("python3");
-            create.arg("-m").arg("venv").arg(&venv);
-            install(
-                create,
-                "create a Python virtual environment (python3 -m venv)",
-            );
-        }
-        let mut pip = Command::new(&python);
-        pip.args(["-m", "pip", "install", "--disable-pip-version-check"])
-            .args(["--no-input", "--quiet", "--requirement"])
-            .arg(Path::new(SUITES).join("python/requirements.txt"));
-        install(
-            pip,
-            &format!(
-                "install the pinned omise PyPI client (if {} is broken, delete it)",
-                venv.display()
-            ),
-        );
-        python
+        venv(
+            "venv",
+            &Path::new(SUITES).join("python/requirements.txt"),
+            "the pinned omise PyPI client",
+        )
+        .join("python")
     })
 }
 

@@ -9,7 +9,7 @@
 //! failures (a deleted link stays retrievable; a refund over what is left
 //! is 400 `failed_refund`): see that file.
 
-use crate::clients::{install, install_dir, run};
+use crate::clients::{run, venv};
 use crate::helpers::{TestApp, send};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -28,28 +28,12 @@ const MAX_EXAMPLES: &str = "40";
 fn schemathesis() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let venv = install_dir().join("schemathesis");
-        let python = venv.join("bin").join("python");
-        if !python.exists() {
-            let mut create = Command::new("python3");
-            create.arg("-m").arg("venv").arg(&venv);
-            install(
-                create,
-                "create a Python virtual environment (python3 -m venv)",
-            );
-        }
-        let mut pip = Command::new(&python);
-        pip.args(["-m", "pip", "install", "--disable-pip-version-check"])
-            .args(["--no-input", "--quiet", "--requirement"])
-            .arg(Path::new(ROOT).join("tests/schemathesis/requirements.txt"));
-        install(
-            pip,
-            &format!(
-                "install the pinned schemathesis (if {} is broken, delete it)",
-                venv.display()
-            ),
-        );
-        venv.join("bin").join("schemathesis")
+        venv(
+            "schemathesis",
+            &Path::new(ROOT).join("tests/schemathesis/requirements.txt"),
+            "the pinned schemathesis",
+        )
+        .join("schemathesis")
     })
 }
 
@@ -124,8 +108,8 @@ async fn schemathesis_finds_no_failure_in_the_served_api() {
     })
     .await;
     seed(&app).await;
-    // Everything the secret test key reaches, paylink's own routes but the
-    // reset included (the reset has a run of its own, last).
+    // Everything the secret test key reaches, paylink's own routes too,
+    // but the reset, which deletes what the others use: it runs last.
     fuzz(
         &app,
         app.sk(),
