@@ -1,6 +1,6 @@
 //! The physical limit for a read (`GET /links/{id}`, a link's charges): the
-//! same HTTP stack as paylink (axum on tokio), answering every GET with
-//! fixed bytes held in memory. Whatever
+//! same HTTP stack as paylink (axum on tokio, its router included),
+//! answering those two routes with fixed bytes held in memory. Whatever
 //! paylink does beyond this (authentication, the database, rendering JSON)
 //! is what the benchmark's throughput ratio measures.
 
@@ -13,7 +13,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Serves every `GET` with the bytes of a file, read once at start.
+/// Serves `GET /links/{id}` and `GET /links/{id}/charges` with the bytes of
+/// a file, read once at start.
 #[derive(Debug, Parser)]
 #[command(name = "static-baseline")]
 struct Args {
@@ -35,10 +36,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = Router::new().fallback(get(move || {
+    let answer = get(move || {
         let body = body.clone();
         async move { ([(CONTENT_TYPE, "application/json; charset=utf-8")], body) }
-    }));
+    });
+    let app = Router::new()
+        .route("/links/{id}", answer.clone())
+        .route("/links/{id}/charges", answer);
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
         Err(e) => {
