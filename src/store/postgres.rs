@@ -131,6 +131,22 @@ impl PostgresStore {
 
     /// Nothing is cached, so nothing needs telling.
     fn touch(_writer: &mut PoolConnection<Postgres>, _touched: super::Touched) {}
+
+    /// A token: one statement that commits by itself.
+    async fn add_token(&self, token: &crate::domain::charge::Token) -> super::StoreResult<()> {
+        let card = serde_json::to_string(&token.card).map_err(|_| super::sql::corrupt("card"))?;
+        sqlx::query(super::sql::INSERT_TOKEN)
+            .bind(&token.id)
+            .bind(&token.account_id)
+            .bind(token.mode.is_live())
+            .bind(card)
+            .bind(super::sql::outcome_code(token.outcome))
+            .bind(token.used)
+            .bind(token.created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }
 
 super::sql::impl_sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);

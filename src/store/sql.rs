@@ -478,6 +478,11 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
     }
 }
 
+/// A token's row; the SQLite store writes several in one statement.
+pub(super) const INSERT_TOKEN: &str =
+    "INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
 /// Implements `Store` for `$store` over the sqlx database `$db`. The store
 /// type provides `writer()` (the connection writes go through, held for the
 /// write's whole life), `begin()` (a transaction on it), `pay()` (paying a
@@ -1364,24 +1369,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_token(&self, token: &Token) -> StoreResult<()> {
-                let card = serde_json::to_string(&token.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
-                // One statement commits by itself, on the writer's connection.
-                let mut writer = self.writer().await?;
-                sqlx::query(
-                    "INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&token.id)
-                .bind(&token.account_id)
-                .bind(token.mode.is_live())
-                .bind(card)
-                .bind($crate::store::sql::outcome_code(token.outcome))
-                .bind(token.used)
-                .bind(token.created_at)
-                .execute(&mut *writer)
-                .await?;
-                <$store>::touch(&mut writer, $crate::store::Touched::Nothing);
-                Ok(())
+                self.add_token(token).await
             }
 
             async fn token(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Token>> {

@@ -10,7 +10,7 @@
 //! back, a round trip to the connection's thread a write need not pay.
 
 use super::ChangeToken;
-use crate::domain::id::{Kind, ObjectId, new_id};
+use crate::domain::id::{Kind, ObjectId};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+
+mod batch;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -96,6 +98,8 @@ pub struct SqliteStore {
     commits: Arc<Commits>,
     /// Told after each commit that wrote an event.
     events_written: Arc<tokio::sync::Notify>,
+    /// Where tokens and payments wait to be written together.
+    queue: Arc<batch::Queue>,
 }
 
 /// How this process learns that another one has committed.
@@ -320,6 +324,7 @@ impl SqliteStore {
                 log: Default::default(),
             }),
             events_written: Default::default(),
+            queue: Default::default(),
         })
     }
 
@@ -417,97 +422,16 @@ impl SqliteStore {
     /// Writes are serialized: a claim never meets another one's rows.
     const SKIP_LOCKED: &'static str = "";
 
-    /// Pays in one round trip to SQLite: the whole transaction is one
-    /// multi-statement query. Writes are serialized, so the time a payment
+    /// Pays in one round trip to SQLite, in a batch of writes that commit
+    /// together (see `batch`). Writes are serialized, so the time a payment
     /// holds the write lock bounds payments per second, and most of that
-    /// time is the hand-off to the connection's thread and back, once per
-    /// statement. Each statement after the first acts only if the first
-    /// claimed the token in this transaction (the token is used and has no
-    /// charge yet), so a refused payment changes nothing.
+    /// time was the hand-off to the connection's thread and back, once per
+    /// statement, and the commit.
     async fn pay(
         &self,
         payment: &super::Payment,
     ) -> super::StoreResult<Result<Charge, PayRefusal>> {
-        const CLAIMED: &str = "EXISTS (SELECT 1 FROM tokens WHERE id = $1 AND used) \
-             AND NOT EXISTS (SELECT 1 FROM charges WHERE token_id = $1)";
-        let sql = format!(
-            "BEGIN IMMEDIATE; \
-             UPDATE tokens SET used = TRUE WHERE id = $1 AND used = FALSE \
-               AND (account_id, livemode) = (SELECT account_id, livemode FROM links \
-                 WHERE id = $2 AND used_at IS NULL AND pending_charge_id IS NULL \
-                   AND deleted_at IS NULL) \
-               RETURNING 1 AS step, card, outcome; \
-             UPDATE charge_counters SET last_seq = last_seq + 1, last_at = MAX(last_at, $3) \
-               WHERE (account_id, livemode) = (SELECT account_id, livemode FROM links WHERE id = $2) \
-               AND {CLAIMED} RETURNING 2 AS step, last_seq, last_at; \
-             UPDATE links SET charge_count = charge_count + 1, \
-               used_at = CASE WHEN NOT multiple AND (SELECT outcome FROM tokens WHERE id = $1) IS NULL \
-                 THEN (SELECT last_at FROM charge_counters c \
-                   WHERE c.account_id = links.account_id AND c.livemode = links.livemode) \
-                 ELSE used_at END, \
-               pending_charge_id = CASE WHEN NOT multiple \
-                 AND (SELECT outcome FROM tokens WHERE id = $1) = '{AUTHENTICATE}' THEN $4 \
-                 ELSE pending_charge_id END \
-               WHERE id = $2 AND used_at IS NULL AND pending_charge_id IS NULL \
-                 AND deleted_at IS NULL AND {CLAIMED} \
-               RETURNING 3 AS step, {LINK_COLUMNS}, charge_count; \
-             INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
-               token_id, amount, currency, description, failure_code, card, ip, created_at, \
-               status, authorize, authorize_expires_at) \
-               SELECT $4, l.account_id, l.livemode, c.last_seq, l.id, l.charge_count, t.id, \
-                 l.amount, l.currency, l.title || char(10) || char(10) || l.description, \
-                 NULLIF(t.outcome, '{AUTHENTICATE}'), t.card, $5, c.last_at, \
-                 CASE WHEN t.outcome IS NULL THEN 'successful' \
-                   WHEN t.outcome = '{AUTHENTICATE}' THEN 'pending' ELSE 'failed' END, \
-                 t.outcome IS '{AUTHENTICATE}', \
-                 CASE WHEN t.outcome = '{AUTHENTICATE}' THEN c.last_at + $7 END \
-               FROM links l JOIN tokens t ON t.id = $1 \
-               JOIN charge_counters c ON c.account_id = l.account_id AND c.livemode = l.livemode \
-               WHERE l.id = $2 AND t.used AND NOT EXISTS (SELECT 1 FROM charges WHERE token_id = $1); \
-             UPDATE event_counters SET last_seq = last_seq + 1, \
-               last_at = MAX(last_at, (SELECT created_at FROM charges WHERE id = $4)) \
-               WHERE (account_id, livemode) = (SELECT account_id, livemode FROM charges WHERE id = $4) \
-               AND changes() = 1; \
-             INSERT INTO events (id, account_id, livemode, account_seq, key, charge_id, data, created_at) \
-               SELECT $6, c.account_id, c.livemode, e.last_seq, 'charge.create', c.id, {snapshot}, e.last_at \
-               FROM charges c JOIN event_counters e \
-                 ON e.account_id = c.account_id AND e.livemode = c.livemode \
-               WHERE c.id = $4 AND changes() = 1; \
-             {QUEUE}; \
-             COMMIT;",
-            snapshot = super::sql::charge_snapshot_sql("json_object"),
-            AUTHENTICATE = super::sql::AUTHENTICATE,
-            QUEUE = "INSERT INTO webhook_outbox (event_id, next_attempt_at) \
-               SELECT e.id, e.created_at FROM events e JOIN account_settings s \
-                 ON s.account_id = e.account_id AND s.livemode = e.livemode \
-               WHERE e.id = $6 AND s.webhook_uri IS NOT NULL",
-        );
-        let mut conn = self.writer().await?;
-        let rows = sqlx::query(&sql)
-            .bind(&payment.token_id)
-            .bind(&payment.link_id)
-            .bind(payment.now)
-            .bind(&payment.charge_id)
-            .bind(&payment.ip)
-            .bind(new_id(Kind::Event, mode_of(&payment.charge_id)))
-            .bind(payment.authorize_timeout)
-            .fetch_all(&mut *conn)
-            .await;
-        let rows = match rows {
-            Ok(rows) => rows,
-            Err(e) => {
-                // The transaction may be open: close it before the connection
-                // or the write lock goes to anyone else.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                return Err(e.into());
-            }
-        };
-        Self::touch(
-            &mut conn,
-            super::Touched::Links(vec![payment.link_id.clone()]),
-        );
-        drop(conn);
-        self.events_written.notify_one();
+        let rows = self.pay_in_batch(payment).await?;
         let step = |n: i64| {
             rows.iter()
                 .find(|r| r.try_get::<i64, _>("step").ok() == Some(n))
@@ -543,6 +467,11 @@ impl SqliteStore {
             commits: self.commits.clone(),
             touched: super::Touched::Everything,
         })
+    }
+
+    /// A token, in a batch of writes that commit together (see `batch`).
+    async fn add_token(&self, token: &crate::domain::charge::Token) -> super::StoreResult<()> {
+        self.token_in_batch(token).await
     }
 
     /// A write transaction that holds SQLite's write lock from its start.
