@@ -10,7 +10,7 @@
 //! back, a round trip to the connection's thread a write need not pay.
 
 use super::ChangeToken;
-use crate::domain::id::{Kind, ObjectId, new_id};
+use crate::domain::id::{Kind, new_id};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -79,11 +79,6 @@ fn parent_read_only(dir: &std::path::Path) -> bool {
 const SEARCHED_CHARGE: &str = "(c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
      || COALESCE(json_extract(c.card, '$.name'), '') || ' ' \
      || COALESCE(json_extract(c.card, '$.last_digits'), '') || ' ' || COALESCE(c.failure_code, ''))";
-
-/// The mode a charge id names (test unless it says live).
-fn mode_of(charge_id: &str) -> crate::domain::Mode {
-    ObjectId::parse(Kind::Charge, charge_id).map_or(crate::domain::Mode::Test, |id| id.mode())
-}
 
 /// The SQLite store.
 #[derive(Clone)]
@@ -489,7 +484,7 @@ impl SqliteStore {
             .bind(payment.now)
             .bind(&payment.charge_id)
             .bind(&payment.ip)
-            .bind(new_id(Kind::Event, mode_of(&payment.charge_id)))
+            .bind(new_id(Kind::Event, super::sql::mode_of(&payment.charge_id)))
             .bind(payment.authorize_timeout)
             .fetch_all(&mut *conn)
             .await;
