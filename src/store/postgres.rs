@@ -1,9 +1,10 @@
 //! PostgreSQL, for several paylink processes on one database.
 //!
 //! Transactions run at READ COMMITTED. Exactly-once payment rests on row
-//! locks and conditional updates: paying locks the account's charge counter
-//! row first, then updates the link only `WHERE used_at IS NULL`, which
-//! PostgreSQL re-checks after waiting for a concurrent payer's commit.
+//! locks and conditional updates: paying (one call of the `paylink_pay`
+//! function) locks the account's charge counter row first, then updates the
+//! link only `WHERE used_at IS NULL`, which PostgreSQL re-checks after
+//! waiting for a concurrent payer's commit.
 
 use super::PoolSettings;
 use sqlx::pool::PoolConnection;
@@ -98,14 +99,59 @@ impl PostgresStore {
     /// Claimants on several processes pass over each other's rows.
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
 
-    /// Pays in steps: each statement's row locks order concurrent payers.
+    /// Pays in one statement: `paylink_pay` (migration 0007) takes the
+    /// token, the account's charge counter, the link, then writes the
+    /// charge and its event, so the rows that order concurrent payers are
+    /// locked for the statement's execution only. No row, or its refusal
+    /// `PAY_REFUSED` (which rolls the whole statement back), is a payment
+    /// not made; why is read afterwards.
     async fn pay(
         &self,
         payment: &super::Payment,
     ) -> super::StoreResult<Result<crate::domain::charge::Charge, crate::domain::charge::PayRefusal>>
     {
-        self.pay_in_steps(payment).await
+        use crate::domain::charge::ChargeStatus;
+        use crate::domain::id::{Kind, new_id};
+        use sqlx::Row;
+        const PAY: &str = "SELECT card, outcome, last_at, id, account_id, livemode, amount, \
+             currency, title, description, multiple, used_at, deleted_at, created_at, \
+             pending_charge_id, charge_count FROM paylink_pay($1, $2, $3, $4, $5, $6, $7)";
+        let mut conn = self.writer().await?;
+        let row = sqlx::query(PAY)
+            .bind(&payment.token_id)
+            .bind(&payment.link_id)
+            .bind(payment.now)
+            .bind(&payment.charge_id)
+            .bind(&payment.ip)
+            .bind(new_id(Kind::Event, super::sql::mode_of(&payment.charge_id)))
+            .bind(payment.authorize_timeout)
+            .fetch_optional(&mut *conn)
+            .await;
+        drop(conn);
+        let row = match row {
+            Ok(Some(row)) => row,
+            Ok(None) => return Ok(Err(self.refusal(payment).await?)),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(Self::PAY_REFUSED) => {
+                return Ok(Err(self.refusal(payment).await?));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.events_written.notify_one();
+        let card: String = row.try_get("card")?;
+        let outcome = super::sql::outcome_from_code(row.try_get("outcome")?)?;
+        let link = Self::link_from_row(&row)?;
+        Ok(Ok(super::sql::paid_charge(
+            payment,
+            &link,
+            ChargeStatus::from_outcome(outcome),
+            super::sql::card_from_json(&card)?,
+            row.try_get("last_at")?,
+        )))
     }
+
+    /// The SQLSTATE `paylink_pay` raises when the link was claimed by a
+    /// concurrent payer after its token was: nothing of the payment stays.
+    const PAY_REFUSED: &'static str = "PAYRF";
 
     /// A connection for a write; its statements take the row locks that
     /// order concurrent writers, across processes too.

@@ -347,6 +347,13 @@ pub(super) fn paid_charge(
     }
 }
 
+/// The mode a charge id names (test unless it says live): a payment's
+/// event is of its charge's mode.
+pub(super) fn mode_of(charge_id: &str) -> Mode {
+    crate::domain::id::ObjectId::parse(crate::domain::id::Kind::Charge, charge_id)
+        .map_or(Mode::Test, |id| id.mode())
+}
+
 /// Records an event: numbers it in its account and mode (its time never
 /// goes backwards), writes it, and puts it in the webhook outbox if the
 /// account has a webhook for the mode. Binds: $1 account, $2 livemode,
@@ -486,7 +493,8 @@ pub(super) const INSERT_TOKEN: &str =
 /// Implements `Store` for `$store` over the sqlx database `$db`. The store
 /// type provides `writer()` (the connection writes go through, held for the
 /// write's whole life), `begin()` (a transaction on it), `pay()` (paying a
-/// link: `pay_in_steps()` or a way of the database's own), `GREATEST` (the SQL name of the two-argument maximum),
+/// link in one round trip, each database its own way), `GREATEST` (the SQL
+/// name of the two-argument maximum),
 /// `SNAPSHOT` (how a read transaction of one snapshot begins)
 /// and `change_token()`; everything else is the same SQL on every database.
 macro_rules! impl_sql_store {
@@ -768,112 +776,6 @@ macro_rules! impl_sql_store {
                 })
             }
 
-
-            /// Pays in four statements, each of which takes what it checks, so
-            /// a refusal costs nothing but a rollback; why it was refused is
-            /// worked out afterwards, outside the write lock.
-            #[allow(dead_code, reason = "a store may pay its own way")]
-            async fn pay_in_steps(&self, payment: &Payment) -> StoreResult<Result<Charge, PayRefusal>> {
-                let mut writer = self.writer().await?;
-                let mut tx = <$store>::begin(&mut writer).await?;
-                let scope = "(SELECT account_id FROM links WHERE id = $2) \
-                     AND livemode = (SELECT livemode FROM links WHERE id = $2)";
-                let token = sqlx::query(&format!(
-                    "UPDATE tokens SET used = TRUE \
-                     WHERE id = $1 AND used = FALSE AND account_id = {scope} \
-                     RETURNING card, outcome"
-                ))
-                .bind(&payment.token_id)
-                .bind(&payment.link_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(token) = token else {
-                    // Roll back before the writer is let go: a dropped transaction
-                    // would keep SQLite's lock until its connection is next used.
-                    tx.rollback().await?;
-                    drop(writer);
-                    return Ok(Err(self.refusal(payment).await?));
-                };
-                let card: String = token.try_get("card")?;
-                let card = $crate::store::sql::card_from_json(&card)?;
-                let outcome = $crate::store::sql::outcome_from_code(token.try_get("outcome")?)?;
-                let status = ChargeStatus::from_outcome(outcome);
-                // The counter row orders all charges of the account and mode: the
-                // time never goes backwards, so sequence order is time order.
-                let counter_sql = format!(
-                    "UPDATE charge_counters SET last_seq = last_seq + 1, last_at = {}(last_at, $1) \
-                     WHERE account_id = {scope} RETURNING last_seq, last_at",
-                    <$store>::GREATEST
-                );
-                let counter = sqlx::query(&counter_sql)
-                    .bind(payment.now)
-                    .bind(&payment.link_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let account_seq: i64 = counter.try_get("last_seq")?;
-                let created_at: i64 = counter.try_get("last_at")?;
-                // Exactly once: only an unused, undeleted link is updated, and
-                // on PostgreSQL a concurrent payer's update is waited for and
-                // this condition checked again after it commits.
-                let claimed_link = sqlx::query(&format!(
-                    "UPDATE links SET charge_count = charge_count + 1, \
-                     used_at = CASE WHEN $2 AND NOT multiple THEN $3 ELSE used_at END, \
-                     pending_charge_id = CASE WHEN $4 AND NOT multiple THEN $5 \
-                       ELSE pending_charge_id END \
-                     WHERE id = $1 AND used_at IS NULL AND pending_charge_id IS NULL \
-                       AND deleted_at IS NULL \
-                     RETURNING {LINK_COLUMNS}, charge_count"
-                ))
-                .bind(&payment.link_id)
-                .bind(status.paid())
-                .bind(created_at)
-                .bind(status == ChargeStatus::Pending)
-                .bind(&payment.charge_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(claimed_link) = claimed_link else {
-                    // Roll back before the writer is let go: a dropped transaction
-                    // would keep SQLite's lock until its connection is next used.
-                    tx.rollback().await?;
-                    drop(writer);
-                    return Ok(Err(self.refusal(payment).await?));
-                };
-                let link = Self::link_from_row(&claimed_link)?;
-                let link_seq: i64 = claimed_link.try_get("charge_count")?;
-                let charge = $crate::store::sql::paid_charge(payment, &link, status, card, created_at);
-                let card = serde_json::to_string(&charge.card).map_err(|_| $crate::store::sql::corrupt("card"))?;
-                sqlx::query(
-                    "INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
-                     token_id, amount, currency, description, failure_code, card, ip, created_at, \
-                     status, authorize, authorize_expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-                )
-                .bind(&charge.id)
-                .bind(&charge.account_id)
-                .bind(charge.mode.is_live())
-                .bind(account_seq)
-                .bind(&charge.link_id)
-                .bind(link_seq)
-                .bind(&payment.token_id)
-                .bind(charge.amount)
-                .bind(charge.currency.code())
-                .bind(&charge.description)
-                .bind(charge.status.failure().map(FailureCode::code))
-                .bind(card)
-                .bind(&charge.ip)
-                .bind(charge.created_at)
-                .bind(charge.status.as_str())
-                .bind(charge.authorize)
-                .bind(charge.authorize_expires_at)
-                .execute(&mut *tx)
-                .await?;
-                let snapshot = $crate::store::sql::charge_snapshot(&charge)?;
-                Self::record_event(&mut tx, EventKey::ChargeCreate, &charge.account_id, charge.mode,
-                    Some(&charge.id), &snapshot, charge.created_at).await?;
-                tx.commit().await?;
-                self.events_written.notify_one();
-                Ok(Ok(charge))
-            }
 
             /// Writes an event and, if the account has a webhook for the
             /// mode, its delivery, on `conn` inside the caller's transaction.

@@ -10,7 +10,6 @@
 //! back, a round trip to the connection's thread a write need not pay.
 
 use super::ChangeToken;
-use crate::domain::id::{Kind, ObjectId};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -81,11 +80,6 @@ fn parent_read_only(dir: &std::path::Path) -> bool {
 const SEARCHED_CHARGE: &str = "(c.id || ' ' || c.link_id || ' ' || c.description || ' ' \
      || COALESCE(json_extract(c.card, '$.name'), '') || ' ' \
      || COALESCE(json_extract(c.card, '$.last_digits'), '') || ' ' || COALESCE(c.failure_code, ''))";
-
-/// The mode a charge id names (test unless it says live).
-fn mode_of(charge_id: &str) -> crate::domain::Mode {
-    ObjectId::parse(Kind::Charge, charge_id).map_or(crate::domain::Mode::Test, |id| id.mode())
-}
 
 /// The SQLite store.
 #[derive(Clone)]

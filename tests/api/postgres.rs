@@ -413,3 +413,103 @@ async fn a_database_outage_answers_503_and_recovers_by_itself() {
         2
     );
 }
+
+/// A payment that took its token, then found its single-use link claimed
+/// by another payer who held the account's charge counter meanwhile, is
+/// refused as the link's (409), and nothing of it stays: the token is
+/// unused and pays elsewhere, and no charge number or event was spent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    paylink_no_postgres,
+    ignore = "needs PostgreSQL: set PAYLINK_TEST_POSTGRES_URL"
+)]
+async fn a_link_claimed_while_paying_leaves_the_token_unused() {
+    use sqlx::Connection;
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDatabase::create(&admin).await;
+    let app = TestApp::spawn_on(&db.url, |_| {}).await;
+    let link = app.thb_link(false).await;
+    let id = link["id"].as_str().unwrap().to_owned();
+    let token = app.token("4242424242424242").await;
+    let watch = sqlx::PgPool::connect(&db.url).await.unwrap();
+
+    // Another payer, behind the server's back: it holds the account's
+    // charge counter and has claimed the link, not yet committed.
+    let mut other = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut tx = other.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM charge_counters WHERE account_id = $1 AND NOT livemode FOR UPDATE")
+        .bind(&app.keys.account_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE links SET used_at = 1 WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let pay = {
+        let (client, uri, token) = (
+            app.client.clone(),
+            link["payment_uri"].as_str().unwrap().to_owned(),
+            token.clone(),
+        );
+        tokio::spawn(async move {
+            let response = client.post(uri).form(&[("token", token)]).send().await;
+            response.unwrap().status()
+        })
+    };
+    // The payment has claimed the token and waits for the counter.
+    let started = Instant::now();
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock' \
+               AND query LIKE '%paylink_pay%'",
+        )
+        .fetch_one(&watch)
+        .await
+        .unwrap();
+        if waiting == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the payment never waited for the counter"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tx.commit().await.unwrap();
+    other.close().await.unwrap();
+    assert_eq!(pay.await.unwrap(), StatusCode::CONFLICT);
+
+    let used: bool = sqlx::query_scalar("SELECT used FROM tokens WHERE id = $1")
+        .bind(&token)
+        .fetch_one(&watch)
+        .await
+        .unwrap();
+    assert!(!used, "the token's claim was rolled back");
+    let (charges, events, last_seq): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM charges), \
+           (SELECT COUNT(*) FROM events WHERE key = 'charge.create'), \
+           (SELECT last_seq FROM charge_counters WHERE account_id = $1 AND NOT livemode)",
+    )
+    .bind(&app.keys.account_id)
+    .fetch_one(&watch)
+    .await
+    .unwrap();
+    assert_eq!((charges, events, last_seq), (0, 0, 0));
+
+    // The token pays another link, and takes the first charge number.
+    let elsewhere = app.thb_link(true).await;
+    assert_eq!(
+        app.pay(&elsewhere, &token).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let seq: i64 = sqlx::query_scalar("SELECT account_seq FROM charges WHERE token_id = $1")
+        .bind(&token)
+        .fetch_one(&watch)
+        .await
+        .unwrap();
+    assert_eq!(seq, 1);
+    watch.close().await;
+}

@@ -225,7 +225,7 @@ async fn pay_rows(
         .bind(payment.now)
         .bind(&payment.charge_id)
         .bind(&payment.ip)
-        .bind(new_id(Kind::Event, super::mode_of(&payment.charge_id)))
+        .bind(new_id(Kind::Event, crate::store::sql::mode_of(&payment.charge_id)))
         .bind(payment.authorize_timeout)
         .fetch_all(&mut *conn)
         .await

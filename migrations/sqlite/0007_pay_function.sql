@@ -1,0 +1,3 @@
+-- Nothing to change. The PostgreSQL migration of this name defines the
+-- function a payment runs as one statement; SQLite pays in one round trip
+-- already, as one list of statements (`SqliteStore::pay`).
