@@ -486,8 +486,7 @@ pub(super) fn outcome_code(outcome: Outcome) -> Option<&'static str> {
 }
 
 /// A token's row; the SQLite store writes several in one statement.
-pub(super) const INSERT_TOKEN: &str =
-    "INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
+pub(super) const INSERT_TOKEN: &str = "INSERT INTO tokens (id, account_id, livemode, card, outcome, used, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// Implements `Store` for `$store` over the sqlx database `$db`. The store

@@ -402,6 +402,91 @@ async fn many_payers_at_once_make_exactly_one_successful_charge() {
     assert_eq!(app.get("/charges").await.body["total"], 1);
 }
 
+/// Payers who make their tokens and pay all at once are written in batches
+/// that commit together: each still gets the charge of their own card, and
+/// the link's and account's charges are numbered without a gap.
+async fn payers_at_once_each_get_the_charge_of_their_own_card() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(true).await;
+    let cards = [
+        ("4242424242424242", "successful", "4242"),
+        ("4111111111140011", "failed", "0011"),
+        ("5555555555554444", "successful", "4444"),
+        ("4111111111130012", "failed", "0012"),
+    ];
+    let payers = 48;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(payers));
+    let mut tasks = vec![];
+    for i in 0..payers {
+        let (number, _, _) = cards[i % cards.len()];
+        let client = app.client.clone();
+        let tokens = app.url("/tokens");
+        let pk = app.pk().to_owned();
+        let uri = link["payment_uri"].as_str().unwrap().to_owned();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let token: Value = client
+                .post(tokens)
+                .basic_auth(pk, Some(""))
+                .json(&json!({"card": card_fields(number)}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let paid = client
+                .post(uri)
+                .form(&[("token", token["id"].as_str().unwrap())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(paid.status(), 303);
+            let location = paid.headers()["location"].to_str().unwrap().to_owned();
+            location.split("charge=").nth(1).unwrap().to_owned()
+        }));
+    }
+    let mut ids = vec![];
+    for task in tasks {
+        ids.push(task.await.unwrap());
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let (number, status, last_digits) = cards[i % cards.len()];
+        let charge = app.get(&format!("/charges/{id}")).await;
+        let charge = charge.assert_ok();
+        assert_eq!(charge["status"], status, "{number}");
+        assert_eq!(charge["card"]["last_digits"], last_digits, "{number}");
+    }
+    let listed = app
+        .get(&format!(
+            "/links/{}/charges?limit=100&order=chronological",
+            link["id"].as_str().unwrap()
+        ))
+        .await;
+    let listed = listed.assert_ok();
+    assert_eq!(listed["total"], payers);
+    let mut listed_ids: Vec<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    listed_ids.sort_unstable();
+    let mut paid_ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    paid_ids.sort_unstable();
+    assert_eq!(listed_ids, paid_ids);
+    assert_eq!(app.get("/charges").await.body["total"], payers);
+    let events = app.get("/events?limit=100").await;
+    let created = events.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["key"] == "charge.create")
+        .count();
+    assert_eq!(created, payers);
+}
+
 crate::helpers::db_tests!(
     tokens_hold_no_card_secrets_and_are_readable_with_either_key,
     tokens_answer_browsers_with_cors,
@@ -411,4 +496,5 @@ crate::helpers::db_tests!(
     live_links_take_no_payment_unless_the_simulator_is_enabled,
     tokens_of_another_account_or_mode_cannot_pay,
     many_payers_at_once_make_exactly_one_successful_charge,
+    payers_at_once_each_get_the_charge_of_their_own_card,
 );

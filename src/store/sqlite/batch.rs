@@ -21,12 +21,16 @@ use crate::domain::charge::Token;
 use crate::domain::id::{Kind, new_id};
 use crate::store::{Payment, StoreError, StoreResult, Touched};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Connection, Sqlite};
+use sqlx::{Connection, Row, Sqlite};
 use std::sync::LazyLock;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most writes in one transaction.
 const MOST: usize = 64;
+
+/// Most payments in one round trip to the connection's thread (a power of
+/// two, like `MOST_TOKENS`: each count's statements stay prepared).
+const MOST_PAYMENTS: usize = 16;
 
 /// Most tokens in one `INSERT` (a power of two; smaller runs go in halves,
 /// so a handful of statement texts serve every batch and stay prepared).
@@ -42,7 +46,10 @@ pub(super) enum Job {
 /// A write's outcome, held until the writer is let go.
 enum Answer {
     Token(oneshot::Sender<StoreResult<()>>, StoreResult<()>),
-    Pay(oneshot::Sender<StoreResult<Vec<SqliteRow>>>, StoreResult<Vec<SqliteRow>>),
+    Pay(
+        oneshot::Sender<StoreResult<Vec<SqliteRow>>>,
+        StoreResult<Vec<SqliteRow>>,
+    ),
 }
 
 /// Where writes queue; the task that takes them is started by the first
@@ -111,10 +118,10 @@ static PAY_BODY: LazyLock<String> = LazyLock::new(|| {
            AND (account_id, livemode) = (SELECT account_id, livemode FROM links \
              WHERE id = $2 AND used_at IS NULL AND pending_charge_id IS NULL \
                AND deleted_at IS NULL) \
-           RETURNING 1 AS step, card, outcome; \
+           RETURNING #J AS job, 1 AS step, card, outcome; \
          UPDATE charge_counters SET last_seq = last_seq + 1, last_at = MAX(last_at, $3) \
            WHERE (account_id, livemode) = (SELECT account_id, livemode FROM links WHERE id = $2) \
-           AND {CLAIMED} RETURNING 2 AS step, last_seq, last_at; \
+           AND {CLAIMED} RETURNING #J AS job, 2 AS step, last_seq, last_at; \
          UPDATE links SET charge_count = charge_count + 1, \
            used_at = CASE WHEN NOT multiple AND (SELECT outcome FROM tokens WHERE id = $1) IS NULL \
              THEN (SELECT last_at FROM charge_counters c \
@@ -125,7 +132,7 @@ static PAY_BODY: LazyLock<String> = LazyLock::new(|| {
              ELSE pending_charge_id END \
            WHERE id = $2 AND used_at IS NULL AND pending_charge_id IS NULL \
              AND deleted_at IS NULL AND {CLAIMED} \
-           RETURNING 3 AS step, {LINK_COLUMNS}, charge_count; \
+           RETURNING #J AS job, 3 AS step, {LINK_COLUMNS}, charge_count; \
          INSERT INTO charges (id, account_id, livemode, account_seq, link_id, link_seq, \
            token_id, amount, currency, description, failure_code, card, ip, created_at, \
            status, authorize, authorize_expires_at) \
@@ -158,10 +165,37 @@ static PAY_BODY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The statements of `n` payments, the `i`th numbered `i` in the rows'
+/// `job` and bound to parameters `7i + 1` to `7i + 7`.
+fn pays_text(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            // The body's parameters are `$1` to `$7`, one digit each: each is
+            // marked first, so that no number written is read again.
+            let mut text = PAY_BODY.replace("#J", &i.to_string());
+            for k in 1..=7 {
+                text = text.replace(&format!("${k}"), &format!("#P{k}#"));
+            }
+            for k in 1..=7 {
+                text = text.replace(&format!("#P{k}#"), &format!("${}", 7 * i + k));
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs of 1, 2, 4, ... `MOST_PAYMENTS` payments, by the log2 of the count.
+static PAYS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    (0..=MOST_PAYMENTS.ilog2())
+        .map(|log| pays_text(1 << log))
+        .collect()
+});
+
 /// A payment alone: its statements in a transaction of their own, in one
 /// round trip to the connection's thread.
 static PAY_ALONE: LazyLock<String> =
-    LazyLock::new(|| format!("BEGIN IMMEDIATE; {} COMMIT;", PAY_BODY.as_str()));
+    LazyLock::new(|| format!("BEGIN IMMEDIATE; {} COMMIT;", pays_text(1)));
 
 /// `INSERT`s of 1, 2, 4, ... `MOST_TOKENS` tokens, by the log2 of the count.
 static INSERT_TOKENS: LazyLock<Vec<String>> = LazyLock::new(|| {
@@ -213,22 +247,37 @@ async fn insert_tokens(conn: &mut sqlx::SqliteConnection, tokens: &[&Token]) -> 
     Ok(())
 }
 
-/// Runs a payment's statements (`text`: `PAY_BODY` or `PAY_ALONE`).
+/// Runs the statements of `payments` (`text`: from `PAYS`, or `PAY_ALONE`
+/// for one), and hands each its rows.
 async fn pay_rows(
     conn: &mut sqlx::SqliteConnection,
     text: &str,
-    payment: &Payment,
-) -> sqlx::Result<Vec<SqliteRow>> {
-    sqlx::query(text)
-        .bind(&payment.token_id)
-        .bind(&payment.link_id)
-        .bind(payment.now)
-        .bind(&payment.charge_id)
-        .bind(&payment.ip)
-        .bind(new_id(Kind::Event, crate::store::sql::mode_of(&payment.charge_id)))
-        .bind(payment.authorize_timeout)
-        .fetch_all(&mut *conn)
-        .await
+    payments: &[&Payment],
+) -> sqlx::Result<Vec<Vec<SqliteRow>>> {
+    let mut query = sqlx::query::<Sqlite>(text);
+    for payment in payments {
+        query = query
+            .bind(payment.token_id.clone())
+            .bind(payment.link_id.clone())
+            .bind(payment.now)
+            .bind(payment.charge_id.clone())
+            .bind(payment.ip.clone())
+            .bind(new_id(
+                Kind::Event,
+                crate::store::sql::mode_of(&payment.charge_id),
+            ))
+            .bind(payment.authorize_timeout);
+    }
+    let mut rows: Vec<Vec<SqliteRow>> = payments.iter().map(|_| Vec::new()).collect();
+    for row in query.fetch_all(&mut *conn).await? {
+        let job: i64 = row.try_get("job")?;
+        let slot = usize::try_from(job)
+            .ok()
+            .and_then(|job| rows.get_mut(job))
+            .ok_or_else(|| sqlx::Error::Protocol(format!("a payment row of job {job}")))?;
+        slot.push(row);
+    }
+    Ok(rows)
 }
 
 impl SqliteStore {
@@ -337,11 +386,20 @@ impl SqliteStore {
             insert_tokens(&mut tx, &rest[..n]).await?;
             rest = &rest[n..];
         }
-        let mut paid = Vec::new();
-        for job in jobs {
-            if let Job::Pay(payment, _) = job {
-                paid.push(pay_rows(&mut tx, &PAY_BODY, payment).await?);
-            }
+        let payments: Vec<&Payment> = jobs
+            .iter()
+            .filter_map(|job| match job {
+                Job::Pay(payment, _) => Some(payment),
+                Job::Token(..) => None,
+            })
+            .collect();
+        let mut paid = Vec::with_capacity(payments.len());
+        let mut rest = &payments[..];
+        while !rest.is_empty() {
+            let log = rest.len().ilog2().min(MOST_PAYMENTS.ilog2());
+            let n = 1 << log;
+            paid.extend(pay_rows(&mut tx, &PAYS[log as usize], &rest[..n]).await?);
+            rest = &rest[n..];
         }
         tx.commit().await?;
         Ok(paid)
@@ -360,8 +418,9 @@ impl SqliteStore {
                 Answer::Token(reply, result)
             }
             Job::Pay(payment, reply) => {
-                let result = match pay_rows(writer, &PAY_ALONE, &payment).await {
-                    Ok(rows) => {
+                let result = match pay_rows(writer, &PAY_ALONE, &[&payment]).await {
+                    Ok(mut rows) => {
+                        let rows = rows.pop().unwrap_or_default();
                         Self::touch(writer, Touched::Links(vec![payment.link_id.clone()]));
                         Ok(rows)
                     }
@@ -375,5 +434,37 @@ impl SqliteStore {
                 Answer::Pay(reply, result)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_payment_of_a_run_has_its_own_parameters_and_job() {
+        let text = pays_text(3);
+        for i in 0..3 {
+            assert!(text.contains(&format!("RETURNING {i} AS job, 1 AS step")));
+            for k in 1..=7 {
+                assert!(
+                    text.contains(&format!("${}", 7 * i + k)),
+                    "${} missing",
+                    7 * i + k
+                );
+            }
+        }
+        assert!(!text.contains("$22") && !text.contains("#P") && !text.contains("#J"));
+        // Each payment's text is the body renumbered, and nothing else.
+        let second = PAY_BODY
+            .replace("#J", "1")
+            .replace("$1", "$8")
+            .replace("$2", "$9")
+            .replace("$3", "$10")
+            .replace("$4", "$11")
+            .replace("$5", "$12")
+            .replace("$6", "$13")
+            .replace("$7", "$14");
+        assert!(text.contains(&second));
     }
 }
