@@ -1,7 +1,7 @@
 //! Builds the application and runs it until stopped.
 
 use crate::api::error::{ApiError, REQUEST_ID};
-use crate::api::{ApiConfig, AppState, router};
+use crate::api::{ApiConfig, AppState, Shared, router};
 use crate::config::ServeConfig;
 use crate::connections::{ConnectionLimits, default_max_connections, raise_open_file_limit};
 use crate::domain::id::{Kind, new_plain_id};
@@ -46,11 +46,16 @@ async fn request_context(
     // At debug level: an enabled span per request costs more than the
     // cached retrieval it wraps. Error logs name the request id themselves.
     let span = tracing::debug_span!("request", id = %id);
-    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    // The log lines name the method and path; a `Uri` is cloned by count.
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let header = HeaderValue::from_str(&id).ok();
     let started = Instant::now();
-    let mut response = REQUEST_ID
-        .scope(id.clone(), next.run(req).instrument(span))
-        .await;
+    let mut response = REQUEST_ID.scope(id, next.run(req).instrument(span)).await;
+    let path = uri.path();
+    let id = header
+        .as_ref()
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
     let status = response.status();
     metrics.request(
         route.as_ref().map_or("unmatched", MatchedPath::as_str),
@@ -67,7 +72,7 @@ async fn request_context(
         tracing::debug!(request_id = %id, %method, %path, status = status.as_u16(),
             micros = started.elapsed().as_micros() as u64, "request");
     }
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Some(value) = header {
         response.headers_mut().insert("x-request-id", value);
     }
     response
@@ -99,7 +104,7 @@ pub fn app(
     public_url: &str,
     metrics: Arc<Metrics>,
 ) -> Router {
-    let state = AppState {
+    let state = AppState::new(Shared {
         metrics: metrics.clone(),
         store,
         config: Arc::new(ApiConfig {
@@ -109,7 +114,7 @@ pub fn app(
         }),
         public_url: public_url.trim_end_matches('/').into(),
         cache: Default::default(),
-    };
+    });
     router(state)
         // JSON is never to be sniffed as anything else; pages set their own.
         .layer(SetResponseHeaderLayer::if_not_present(

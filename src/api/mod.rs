@@ -32,9 +32,27 @@ use serde_json::json;
 use std::sync::Arc;
 use tower_http::cors::{Any, CorsLayer};
 
-/// What every handler shares.
+/// What every handler shares: one pointer, since every request clones it
+/// (axum clones a route's handler, state and all, for each call).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What `AppState` points to.
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub config: Arc<ApiConfig>,
     /// The base of `payment_uri`, without a trailing slash.
