@@ -50,6 +50,10 @@ pub enum LinkView {
     Charges(ListWindow),
 }
 
+/// What a link's row and its charges were at one commit, for a store that
+/// has no change token: see `Store::link_stamp`.
+pub type LinkStamp = (i64, i64);
+
 /// The cached answers about one link.
 type LinkEntries = HashMap<LinkKey, Bytes>;
 
@@ -140,6 +144,15 @@ impl State {
 #[derive(Default)]
 pub struct ReadCache {
     state: Mutex<State>,
+    /// Answers about links of a store without a change token, each kept
+    /// with the stamp its link had before it was read (`Store::link_stamp`).
+    stamped: Mutex<Stamped>,
+}
+
+#[derive(Default)]
+struct Stamped {
+    answers: HashMap<LinkKey, (LinkStamp, Bytes)>,
+    bytes: usize,
 }
 
 impl ReadCache {
@@ -185,6 +198,29 @@ impl ReadCache {
                 .then(|| s.links.get(&key.link_id)?.get(key).cloned())
                 .flatten()
         })
+    }
+
+    /// The answer kept for `key` if its link's stamp is still `stamp`.
+    pub fn stamped_link(&self, key: &LinkKey, stamp: LinkStamp) -> Option<Bytes> {
+        let stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
+        match stamped.answers.get(key) {
+            Some((kept, bytes)) if *kept == stamp => Some(bytes.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps an answer read after its link's stamp was `stamp`.
+    pub fn keep_stamped_link(&self, key: LinkKey, stamp: LinkStamp, bytes: Bytes) {
+        let mut stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
+        if stamped.answers.len() >= MAX_ENTRIES || stamped.bytes + bytes.len() > MAX_LINK_BYTES {
+            stamped.answers.clear();
+            stamped.bytes = 0;
+        }
+        let size = bytes.len();
+        match stamped.answers.insert(key, (stamp, bytes)) {
+            Some((_, old)) => stamped.bytes = stamped.bytes + size - old.len(),
+            None => stamped.bytes += size,
+        }
     }
 
     pub fn keep_link(&self, token: Option<ChangeToken>, key: LinkKey, bytes: Bytes) {

@@ -34,6 +34,27 @@ async fn render(state: &AppState, link: &Link, version: Version, at: Micros) -> 
         .into())
 }
 
+/// The stamp of a link the principal can see, when the store has no change
+/// token to check kept answers by (see `Store::link_stamp`); read before
+/// the link is, so an answer kept with it is never older than it.
+async fn stamp(
+    state: &AppState,
+    token: Option<&crate::store::ChangeToken>,
+    principal: &Principal,
+    raw: &str,
+) -> Result<Option<crate::api::cache::LinkStamp>> {
+    if token.is_some() {
+        return Ok(None);
+    }
+    match ObjectId::parse(Kind::Link, raw) {
+        Some(id) if id.mode() == principal.mode => Ok(state
+            .store
+            .link_stamp(&principal.account_id, principal.mode, id.as_str())
+            .await?),
+        _ => Ok(None),
+    }
+}
+
 /// A well-formed link id that the principal can see.
 async fn visible_link(state: &AppState, principal: &Principal, raw: &str) -> Result<Link> {
     let id = ObjectId::parse(Kind::Link, raw).ok_or_else(|| ApiError::InvalidLinkId(raw.into()))?;
@@ -145,15 +166,25 @@ pub async fn retrieve(
             second: at.div_euclid(1_000_000),
         },
     };
+    let stamp = stamp(&state, token.as_ref(), &principal, &raw).await?;
     if let Ok(version) = version.resolve() {
-        if let Some(bytes) = state.cache.link(state.store.as_ref(), token, &key(version)) {
+        let kept = match stamp {
+            Some(stamp) => state.cache.stamped_link(&key(version), stamp),
+            None => state.cache.link(state.store.as_ref(), token, &key(version)),
+        };
+        if let Some(bytes) = kept {
             return Ok(json_bytes(bytes));
         }
     }
     let link = visible_link(&state, &principal, &raw).await?;
     let version = version.resolve()?;
     let bytes = render(&state, &link, version, at).await?;
-    state.cache.keep_link(token, key(version), bytes.clone());
+    match stamp {
+        Some(stamp) => state
+            .cache
+            .keep_stamped_link(key(version), stamp, bytes.clone()),
+        None => state.cache.keep_link(token, key(version), bytes.clone()),
+    }
     Ok(json_bytes(bytes))
 }
 
@@ -194,8 +225,16 @@ pub async fn charges(
         }),
         _ => None,
     };
+    let stamp = match key {
+        Some(_) => stamp(&state, token.as_ref(), &principal, &raw).await?,
+        None => None,
+    };
     if let Some(key) = &key {
-        if let Some(bytes) = state.cache.link(state.store.as_ref(), token, key) {
+        let kept = match stamp {
+            Some(stamp) => state.cache.stamped_link(key, stamp),
+            None => state.cache.link(state.store.as_ref(), token, key),
+        };
+        if let Some(bytes) = kept {
             return Ok(json_bytes(bytes));
         }
     }
@@ -209,8 +248,10 @@ pub async fn charges(
     let bytes: Bytes = serde_json::to_vec(&list)
         .map_err(ApiError::internal)?
         .into();
-    if let Some(key) = key {
-        state.cache.keep_link(token, key, bytes.clone());
+    match (key, stamp) {
+        (Some(key), Some(stamp)) => state.cache.keep_stamped_link(key, stamp, bytes.clone()),
+        (Some(key), None) => state.cache.keep_link(token, key, bytes.clone()),
+        (None, _) => {}
     }
     Ok(json_bytes(bytes))
 }

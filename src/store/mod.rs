@@ -249,6 +249,17 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_link(&self, link: &Link) -> StoreResult<()>;
     /// A link the principal's account and mode can see.
     async fn link(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Link>>;
+    /// For a store without a change token: a value that changes with every
+    /// commit that changes the link or any of its charges, read in one
+    /// statement, so that answers about the link can be kept and checked
+    /// with one round trip instead of read again. `None`: no such link, or
+    /// a store that does not stamp (it has a change token instead).
+    async fn link_stamp(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        id: &str,
+    ) -> StoreResult<Option<crate::api::cache::LinkStamp>>;
     /// Any account's link by id, for the public payment page.
     async fn link_by_id(&self, id: &str) -> StoreResult<Option<Link>>;
     /// Links that are not deleted, in the window.

@@ -178,6 +178,28 @@ impl PostgresStore {
     /// Nothing is cached, so nothing needs telling.
     fn touch(_writer: &mut PoolConnection<Postgres>, _touched: super::Touched) {}
 
+    /// The link row's `xmin` (the transaction that last wrote it) and its
+    /// charge count. Every commit that changes what an answer about the link
+    /// shows writes its row: a payment and a deletion update it, and a
+    /// trigger updates it when one of its charges changes (a refund, a
+    /// 3-D Secure completion; migration 0008).
+    async fn stamp_link(
+        &self,
+        account_id: &str,
+        mode: crate::domain::Mode,
+        id: &str,
+    ) -> super::StoreResult<Option<crate::api::cache::LinkStamp>> {
+        Ok(sqlx::query_as(
+            "SELECT xmin::text::bigint, charge_count FROM links \
+             WHERE id = $1 AND account_id = $2 AND livemode = $3",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(mode.is_live())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// A token: one statement that commits by itself.
     async fn add_token(&self, token: &crate::domain::charge::Token) -> super::StoreResult<()> {
         let card = serde_json::to_string(&token.card).map_err(|_| super::sql::corrupt("card"))?;

@@ -1200,6 +1200,15 @@ macro_rules! impl_sql_store {
                 row.as_ref().map(Self::link_from_row).transpose()
             }
 
+            async fn link_stamp(
+                &self,
+                account_id: &str,
+                mode: Mode,
+                id: &str,
+            ) -> StoreResult<Option<$crate::api::cache::LinkStamp>> {
+                self.stamp_link(account_id, mode, id).await
+            }
+
             async fn link_by_id(&self, id: &str) -> StoreResult<Option<Link>> {
                 let row = sqlx::query(&format!("SELECT {LINK_COLUMNS} FROM links WHERE id = $1"))
                     .bind(id)

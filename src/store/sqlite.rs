@@ -463,6 +463,16 @@ impl SqliteStore {
         })
     }
 
+    /// SQLite has a change token; no link needs a stamp.
+    async fn stamp_link(
+        &self,
+        _account_id: &str,
+        _mode: crate::domain::Mode,
+        _id: &str,
+    ) -> super::StoreResult<Option<crate::api::cache::LinkStamp>> {
+        Ok(None)
+    }
+
     /// A token, in a batch of writes that commit together (see `batch`).
     async fn add_token(&self, token: &crate::domain::charge::Token) -> super::StoreResult<()> {
         self.token_in_batch(token).await

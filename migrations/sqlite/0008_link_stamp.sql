@@ -1,0 +1,4 @@
+-- Nothing to change. The PostgreSQL migration of this name makes every
+-- change to a charge write its link's row, whose `xmin` then stamps the
+-- answers kept about the link; SQLite's cache reads its change token
+-- instead (the WAL-index header), which every commit moves on.
