@@ -38,7 +38,7 @@ const MOST_TOKENS: usize = 32;
 
 /// A write waiting for its turn, with where its outcome goes.
 pub(super) enum Job {
-    Token(Token, oneshot::Sender<StoreResult<()>>),
+    Token(Box<Token>, oneshot::Sender<StoreResult<()>>),
     /// The payment's rows: the steps that acted (see `PAY_BODY`).
     Pay(Payment, oneshot::Sender<StoreResult<Vec<SqliteRow>>>),
 }
@@ -284,7 +284,8 @@ impl SqliteStore {
     /// Writes a token in the next batch; returns once it is committed.
     pub(super) async fn token_in_batch(&self, token: &Token) -> StoreResult<()> {
         let (tx, rx) = oneshot::channel();
-        self.queue.send(self, Job::Token(token.clone(), tx));
+        self.queue
+            .send(self, Job::Token(Box::new(token.clone()), tx));
         rx.await.map_err(|_| gone())?
     }
 
@@ -376,7 +377,7 @@ impl SqliteStore {
         let tokens: Vec<&Token> = jobs
             .iter()
             .filter_map(|job| match job {
-                Job::Token(token, _) => Some(token),
+                Job::Token(token, _) => Some(&**token),
                 Job::Pay(..) => None,
             })
             .collect();
