@@ -1274,7 +1274,11 @@ macro_rules! impl_sql_store {
                 .bind(now)
                 .fetch_optional(&mut *writer)
                 .await?;
-                <$store>::touch(&mut writer, $crate::store::Touched::Links(vec![id.to_owned()]));
+                // A statement that changed nothing says nothing: its commit
+                // moved no counter, so a commit seen meanwhile is another's.
+                if row.is_some() {
+                    <$store>::touch(&mut writer, $crate::store::Touched::Links(vec![id.to_owned()]));
+                }
                 row.as_ref().map(Self::link_from_row).transpose()
             }
 
@@ -1778,7 +1782,11 @@ macro_rules! impl_sql_store {
                         .bind(i64::from(limit))
                         .fetch_all(&mut *writer)
                         .await?;
-                    <$store>::touch(&mut writer, $crate::store::Touched::Nothing);
+                    // Claiming nothing commits nothing: a commit seen
+                    // meanwhile is another process's, and must not be logged.
+                    if !rows.is_empty() {
+                        <$store>::touch(&mut writer, $crate::store::Touched::Nothing);
+                    }
                     rows
                 };
                 if claimed.is_empty() {

@@ -113,12 +113,20 @@ enum OtherWriters {
 /// touched; a reader further behind than this empties its cache.
 const OWN_COMMITS_KEPT: usize = 4096;
 
+/// `Commits::locked_at` when no transaction of the writer holds the lock.
+const NOT_LOCKED: u64 = u64::MAX;
+
 /// Counts commits, and remembers what this process's own touched.
 struct Commits {
     /// Write transactions finished by this process.
     writes: AtomicU64,
     /// How commits of other processes show.
     others: OtherWriters,
+    /// The version read once this process's writer held SQLite's write
+    /// lock (`BEGIN IMMEDIATE`), or `NOT_LOCKED`: from then until its commit
+    /// no other process can commit, so a write that changed nothing cannot
+    /// take another's commit for its own.
+    locked_at: AtomicU64,
     /// `(version before, what it touched)` of own commits that moved the
     /// version on by exactly one, oldest first.
     log: std::sync::Mutex<std::collections::VecDeque<(u64, super::Touched)>>,
@@ -220,7 +228,13 @@ impl Drop for WriteGuard {
         // write committed: that one commit is this write's, whatever other
         // processes do. Anything else leaves a gap, and readers start over.
         let touched = std::mem::replace(&mut self.touched, super::Touched::Everything);
-        let (Some(before), Some((after, _))) = (self.before, self.commits.read()) else {
+        let locked_at = self.commits.locked_at.swap(NOT_LOCKED, Ordering::SeqCst);
+        let before = if locked_at == NOT_LOCKED {
+            self.before
+        } else {
+            Some(locked_at)
+        };
+        let (Some(before), Some((after, _))) = (before, self.commits.read()) else {
             return;
         };
         if touched != super::Touched::Everything && after == before + 1 {
@@ -315,6 +329,7 @@ impl SqliteStore {
             commits: Arc::new(Commits {
                 writes: AtomicU64::new(0),
                 others,
+                locked_at: AtomicU64::new(NOT_LOCKED),
                 log: Default::default(),
             }),
             events_written: Default::default(),
@@ -455,6 +470,7 @@ impl SqliteStore {
                 conn: self.pool.acquire().await?,
             },
         };
+        self.commits.locked_at.store(NOT_LOCKED, Ordering::SeqCst);
         Ok(WriteGuard {
             conn,
             before: self.commits.read().map(|(version, _)| version),
@@ -479,8 +495,17 @@ impl SqliteStore {
     }
 
     /// A write transaction that holds SQLite's write lock from its start.
+    /// The version is read again once the lock is held: a commit by
+    /// another process between taking the writer and `BEGIN IMMEDIATE`
+    /// is then never counted as this write's, even if this write changes
+    /// nothing (and so moves the version on by nothing).
     async fn begin(writer: &mut WriteGuard) -> super::StoreResult<sqlx::Transaction<'_, Sqlite>> {
-        Ok(writer.begin_with("BEGIN IMMEDIATE").await?)
+        let commits = writer.commits.clone();
+        let tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some((version, _)) = commits.read() {
+            commits.locked_at.store(version, Ordering::SeqCst);
+        }
+        Ok(tx)
     }
 }
 

@@ -344,8 +344,21 @@ async fn cached_answers_follow_every_change() {
     let settle = |path: String| {
         let app = &app;
         async move {
+            // A list ends at the request's second: `to` may move on between
+            // the two reads, and nothing else may.
+            let without_to = |mut answer: Value| {
+                if let Some(answer) = answer.as_object_mut() {
+                    answer.remove("to");
+                    if let Some(charges) = answer.get_mut("charges").and_then(Value::as_object_mut)
+                    {
+                        charges.remove("to");
+                    }
+                }
+                answer
+            };
             let once = app.get(&path).await.assert_ok().clone();
-            assert_eq!(app.get(&path).await.assert_ok(), &once, "{path}");
+            let again = app.get(&path).await.assert_ok().clone();
+            assert_eq!(without_to(again), without_to(once.clone()), "{path}");
             once
         }
     };
@@ -412,13 +425,15 @@ async fn cached_answers_follow_every_change() {
         .await
         .assert_ok();
     assert_eq!(read(object.clone()).await["deleted"], true);
-    // The other link's answers were never touched by any of it.
-    assert_eq!(
-        app.get(&format!("/links/{other_id}/charges"))
-            .await
-            .assert_ok(),
-        &other_charges
-    );
+    // The other link's answers were never touched by any of it (its list
+    // ends at the request's second, so `to` may have moved on).
+    let other_now = app
+        .get(&format!("/links/{other_id}/charges"))
+        .await
+        .assert_ok()
+        .clone();
+    assert_eq!(other_now["data"], other_charges["data"]);
+    assert_eq!(other_now["total"], other_charges["total"]);
     // A reset empties the test mode: nothing cached answers for it.
     send(app.request(Method::POST, "/_paylink/reset", app.sk()))
         .await

@@ -46,6 +46,24 @@ fn ids(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// An object without the `to` of the lists it embeds, which end at the
+/// request's second and so may differ between two reads a second apart.
+fn timeless(mut value: Value) -> Value {
+    if let Some(object) = value.as_object_mut() {
+        if object.get("object").and_then(Value::as_str) == Some("list") {
+            object.remove("to");
+        }
+        for inner in object.values_mut() {
+            *inner = timeless(inner.take());
+        }
+    } else if let Some(items) = value.as_array_mut() {
+        for item in items {
+            *item = timeless(item.take());
+        }
+    }
+    value
+}
+
 async fn queries_and_filters_find_links() {
     let (app, links, _) = seeded().await;
     let id = |i: usize| links[i]["id"].as_str().unwrap().to_owned();
@@ -60,8 +78,8 @@ async fn queries_and_filters_find_links() {
     assert_eq!(body["export"], Value::Null);
     assert_eq!(body["aggregate_level"], Value::Null);
     assert_eq!(
-        body["data"][0],
-        app.get(&format!("/links/{}", id(0))).await.body
+        timeless(body["data"][0].clone()),
+        timeless(app.get(&format!("/links/{}", id(0))).await.body)
     );
     // Case-insensitive substrings, Thai included; short queries (กา) too.
     assert_eq!(
@@ -160,8 +178,8 @@ async fn filters_find_charges() {
     let body = search(&app, "scope=charge").await;
     assert_eq!(ids(&body), charges);
     assert_eq!(
-        body["data"][0],
-        app.get(&format!("/charges/{}", charges[0])).await.body
+        timeless(body["data"][0].clone()),
+        timeless(app.get(&format!("/charges/{}", charges[0])).await.body)
     );
     assert_eq!(
         ids(&search(&app, "scope=charge&filters[status]=failed").await),

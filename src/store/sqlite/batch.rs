@@ -21,7 +21,7 @@ use crate::domain::charge::Token;
 use crate::domain::id::{Kind, new_id};
 use crate::store::{Payment, StoreError, StoreResult, Touched};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Connection, Row, Sqlite};
+use sqlx::{Row, Sqlite};
 use std::sync::LazyLock;
 use tokio::sync::{mpsc, oneshot};
 
@@ -373,7 +373,7 @@ impl SqliteStore {
     /// can use them: a token is answered only once committed), then its
     /// payments in the order they came; their rows in that order.
     async fn together(writer: &mut WriteGuard, jobs: &[Job]) -> StoreResult<Vec<Vec<SqliteRow>>> {
-        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = Self::begin(writer).await?;
         let tokens: Vec<&Token> = jobs
             .iter()
             .filter_map(|job| match job {
@@ -422,7 +422,12 @@ impl SqliteStore {
                 let result = match pay_rows(writer, &PAY_ALONE, &[&payment]).await {
                     Ok(mut rows) => {
                         let rows = rows.pop().unwrap_or_default();
-                        Self::touch(writer, Touched::Links(vec![payment.link_id.clone()]));
+                        // A refused payment changed nothing, so its commit
+                        // moved the version on by nothing: it says nothing,
+                        // lest another process's commit pass for it.
+                        if !rows.is_empty() {
+                            Self::touch(writer, Touched::Links(vec![payment.link_id.clone()]));
+                        }
                         Ok(rows)
                     }
                     Err(e) => {
