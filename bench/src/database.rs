@@ -52,6 +52,9 @@ pub async fn run(
 
     if bench.args.payments_only {
         payments::measure(bench, dialect, &server, &account, report).await?;
+    } else if bench.args.reads_only {
+        retrieve::measure(bench, dialect, &server, &account, report).await?;
+        mixed::measure(bench, dialect, &server, &account, report).await?;
     } else {
         retrieve::measure(bench, dialect, &server, &account, report).await?;
         lists::measure(bench, dialect, &server, &account, &seeded, report).await?;

@@ -89,6 +89,10 @@ pub struct Args {
     /// builds quickly; the report then holds only those figures.
     #[arg(long)]
     pub payments_only: bool,
+    /// Measure the reads alone (retrieve, a link's charges, and reads
+    /// while payments flow), for comparing builds quickly.
+    #[arg(long)]
+    pub reads_only: bool,
     /// Seed each database and measure `paylink export` alone: no start-up,
     /// HTTP load or payments (and no wrk needed).
     #[arg(long)]

@@ -1,9 +1,10 @@
 //! HTTP Basic authentication with Omise keys.
 
-use super::AppState;
+use super::cache::LinkStamp;
 use super::error::ApiError;
+use super::{AppState, IdPath};
 use crate::domain::Mode;
-use crate::store::{KeyKind, Principal};
+use crate::store::{ChangeToken, KeyKind, Principal};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -38,24 +39,80 @@ fn basic_user(parts: &Parts) -> Option<String> {
     Some(user.to_owned())
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+/// The hash of the request's well-formed key.
+fn key_hash(parts: &Parts) -> Result<String, ApiError> {
     let key = basic_user(parts).ok_or(ApiError::Authentication)?;
     let well_formed = ["pkey_", "skey_"].iter().any(|p| key.starts_with(p)) && key.len() <= 64;
     if !well_formed {
         return Err(ApiError::Authentication);
     }
-    let hash = hash_key(&key);
-    let token = state.store.change_token();
-    if let Some(principal) = state.cache.principal(state.store.as_ref(), token, &hash) {
+    Ok(hash_key(&key))
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let hash = key_hash(parts)?;
+    principal(state, state.store.change_token(), &hash).await
+}
+
+/// The principal of a key's hash, kept in the read cache after `token`.
+async fn principal(
+    state: &AppState,
+    token: Option<ChangeToken>,
+    hash: &str,
+) -> Result<Principal, ApiError> {
+    if let Some(principal) = state.cache.principal(state.store.as_ref(), token, hash) {
         return Ok(principal);
     }
     let principal = state
         .store
-        .principal(&hash)
+        .principal(hash)
         .await?
         .ok_or(ApiError::Authentication)?;
-    state.cache.keep_principal(token, &hash, &principal);
+    state
+        .cache
+        .keep_principal(state.store.as_ref(), token, hash, &principal);
     Ok(principal)
+}
+
+/// A request about one link (`/links/{id}` and its charges) made with a
+/// secret key, with what an answer about the link may be kept by: the
+/// change token taken before the key was checked, which the handler uses
+/// too; or, for a store without one, the link's stamp, read in the same
+/// statement as the key (see `Store::principal_and_link_stamp`), so that a
+/// kept answer costs one round trip.
+#[derive(Debug, Clone)]
+pub struct LinkReader {
+    pub principal: Principal,
+    pub token: Option<ChangeToken>,
+    pub stamp: Option<LinkStamp>,
+}
+
+impl FromRequestParts<AppState> for LinkReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let hash = key_hash(parts)?;
+        let token = state.store.change_token();
+        let (principal, stamp) = match token {
+            Some(_) => (principal(state, token, &hash).await?, None),
+            None => {
+                let IdPath(raw) = IdPath::from_request_parts(parts, state).await?;
+                state
+                    .store
+                    .principal_and_link_stamp(&hash, &raw)
+                    .await?
+                    .ok_or(ApiError::Authentication)?
+            }
+        };
+        if principal.kind != KeyKind::Secret {
+            return Err(ApiError::Authentication);
+        }
+        Ok(LinkReader {
+            principal,
+            token,
+            stamp,
+        })
+    }
 }
 
 /// A request made with a secret key: the merchant's API calls.

@@ -8,16 +8,23 @@
 //! included, so one account's entry can never answer another's request.
 
 use crate::domain::ListWindow;
-use crate::store::{ChangeToken, Principal, Store, Touched};
+use crate::store::{ChangeToken, Principal, Store, Touched, Unaccounted};
 
 /// Where the cache learns what this process's own commits touched.
 pub trait CommitLog {
-    fn own_commits(&self, from: u64, to: u64) -> Option<Vec<Touched>>;
+    fn own_commits(&self, from: u64, to: u64) -> Result<Vec<Touched>, Unaccounted>;
+
+    /// The change token as it is now.
+    fn current(&self) -> Option<ChangeToken>;
 }
 
 impl CommitLog for dyn Store {
-    fn own_commits(&self, from: u64, to: u64) -> Option<Vec<Touched>> {
+    fn own_commits(&self, from: u64, to: u64) -> Result<Vec<Touched>, Unaccounted> {
         Store::own_commits(self, from, to)
+    }
+
+    fn current(&self) -> Option<ChangeToken> {
+        self.change_token()
     }
 }
 use axum::body::Bytes;
@@ -118,8 +125,15 @@ impl State {
     /// Brings the cache up to `token`: drops what the commits since touched,
     /// or everything if they cannot all be accounted for. False if nothing
     /// may be cached at all.
+    ///
+    /// A token older than the cache's is a request that took it just
+    /// before another request brought the cache further: the cache's
+    /// entries hold for it too (they are newer than what it asked for),
+    /// and nothing is dropped. Were the counter itself to go back (the
+    /// WAL index rebuilt), reading it again would not come back up to the
+    /// cache's, and the cache starts over.
     fn sync<L: CommitLog + ?Sized>(&mut self, store: &L, token: Option<ChangeToken>) -> bool {
-        let Some(now) = token else {
+        let Some(mut now) = token else {
             self.clear();
             self.token = None;
             return false;
@@ -127,16 +141,56 @@ impl State {
         if self.token == Some(now) {
             return true;
         }
-        let own = self
-            .token
-            .filter(|was| now.version > was.version)
-            .and_then(|was| store.own_commits(was.version, now.version));
+        if self.token.is_some_and(|was| now.version < was.version) {
+            let was = self.token.map_or(0, |was| was.version);
+            match store.current() {
+                Some(current) if current.version >= was => now = current,
+                current => {
+                    self.clear();
+                    self.token = current;
+                    return current.is_some();
+                }
+            }
+            if self.token == Some(now) {
+                return true;
+            }
+        }
+        let own = match self.token {
+            Some(was) if now.version > was.version => store.own_commits(was.version, now.version),
+            _ => Err(Unaccounted::Unknown),
+        };
         match own {
-            Some(commits) => commits.iter().for_each(|t| self.drop_touched(t)),
-            None => self.clear(),
+            Ok(commits) => commits.iter().for_each(|t| self.drop_touched(t)),
+            Err(Unaccounted::InFlight) => return false,
+            Err(Unaccounted::Unknown) => self.clear(),
         }
         self.token = Some(now);
         true
+    }
+
+    /// Whether an answer read after `token` was taken may be kept. The
+    /// cache is brought up to `token` first if it is behind. If it is
+    /// ahead, other requests have brought it there while this one read:
+    /// the answer may be kept only if every commit since `token` is this
+    /// process's own and `unchanged` says none of them changed it. Under
+    /// a steady flow of payments the counter moves during nearly every
+    /// read, and without this no miss would ever be kept.
+    fn may_keep<L: CommitLog + ?Sized>(
+        &mut self,
+        store: &L,
+        token: Option<ChangeToken>,
+        unchanged: impl Fn(&Touched) -> bool,
+    ) -> bool {
+        let Some(read) = token else {
+            return false;
+        };
+        match self.token {
+            Some(now) if now == read => true,
+            Some(now) if now.version > read.version => store
+                .own_commits(read.version, now.version)
+                .is_ok_and(|commits| commits.iter().all(unchanged)),
+            _ => self.sync(store, token) && self.token == token,
+        }
     }
 }
 
@@ -176,9 +230,15 @@ impl ReadCache {
 
     /// Keeps what was read after `token` was taken, unless the database has
     /// changed since.
-    pub fn keep_principal(&self, token: Option<ChangeToken>, key_hash: &str, p: &Principal) {
+    pub fn keep_principal<L: CommitLog + ?Sized>(
+        &self,
+        store: &L,
+        token: Option<ChangeToken>,
+        key_hash: &str,
+        p: &Principal,
+    ) {
         self.with(|s| {
-            if token.is_some() && s.token == token {
+            if s.may_keep(store, token, |t| *t != Touched::Everything) {
                 if s.principals.len() >= MAX_ENTRIES {
                     s.principals.clear();
                 }
@@ -223,9 +283,23 @@ impl ReadCache {
         }
     }
 
-    pub fn keep_link(&self, token: Option<ChangeToken>, key: LinkKey, bytes: Bytes) {
+    pub fn keep_link<L: CommitLog + ?Sized>(
+        &self,
+        store: &L,
+        token: Option<ChangeToken>,
+        key: LinkKey,
+        bytes: Bytes,
+    ) {
         self.with(|s| {
-            if token.is_none() || s.token != token {
+            let unchanged = |t: &Touched| match t {
+                Touched::Nothing => true,
+                Touched::Links(ids) => !ids.contains(&key.link_id),
+                Touched::Account { account_id, live } => {
+                    *account_id != key.account_id || *live != key.live
+                }
+                Touched::Everything => false,
+            };
+            if !s.may_keep(store, token, unchanged) {
                 return;
             }
             if s.link_entries >= MAX_ENTRIES || s.link_bytes + bytes.len() > MAX_LINK_BYTES {
@@ -250,16 +324,32 @@ mod tests {
     use crate::domain::Mode;
     use crate::store::KeyKind;
 
-    /// A log of own commits: `(version before, touched)`.
-    struct Log(Vec<(u64, Touched)>);
+    /// A log of own commits: `(version before, touched)`, the version the
+    /// counter is at now, and the version before an own write that has
+    /// committed and is not logged yet.
+    struct Log(
+        Vec<(u64, Touched)>,
+        std::cell::Cell<u64>,
+        std::cell::Cell<Option<u64>>,
+    );
 
     impl CommitLog for Log {
-        fn own_commits(&self, from: u64, to: u64) -> Option<Vec<Touched>> {
+        fn current(&self) -> Option<ChangeToken> {
+            token(self.1.get())
+        }
+
+        fn own_commits(&self, from: u64, to: u64) -> Result<Vec<Touched>, Unaccounted> {
             let mut found = vec![];
             for at in from..to {
-                found.push(self.0.iter().find(|(v, _)| *v == at)?.1.clone());
+                match self.0.iter().find(|(v, _)| *v == at) {
+                    Some((_, touched)) => found.push(touched.clone()),
+                    None if at + 1 == to && self.2.get() == Some(at) => {
+                        return Err(Unaccounted::InFlight);
+                    }
+                    None => return Err(Unaccounted::Unknown),
+                }
             }
-            Some(found)
+            Ok(found)
         }
     }
 
@@ -290,7 +380,7 @@ mod tests {
 
     /// Runs `f` with a log of own commits.
     fn with_store<T>(log: Vec<(u64, Touched)>, f: impl FnOnce(&Log) -> T) -> T {
-        f(&Log(log))
+        f(&Log(log, Default::default(), Default::default()))
     }
 
     #[test]
@@ -298,7 +388,7 @@ mod tests {
         with_store(vec![], |store| {
             let cache = ReadCache::default();
             assert_eq!(cache.principal(store, token(1), "h"), None);
-            cache.keep_principal(token(1), "h", &principal("acct_a"));
+            cache.keep_principal(store, token(1), "h", &principal("acct_a"));
             assert_eq!(
                 cache.principal(store, token(1), "h"),
                 Some(principal("acct_a"))
@@ -337,9 +427,14 @@ mod tests {
                 ("link_b", "acct_a"),
                 ("link_c", "acct_b"),
             ] {
-                cache.keep_link(token(1), key(link, account, 0), Bytes::from_static(b"{}"));
+                cache.keep_link(
+                    store,
+                    token(1),
+                    key(link, account, 0),
+                    Bytes::from_static(b"{}"),
+                );
             }
-            cache.keep_principal(token(1), "h", &principal("acct_a"));
+            cache.keep_principal(store, token(1), "h", &principal("acct_a"));
             // Two own commits: link_a paid, then webhook bookkeeping.
             assert_eq!(
                 cache.link(store, token(3), &key("link_a", "acct_a", 0)),
@@ -364,11 +459,13 @@ mod tests {
             assert_eq!(cache.principal(store, token(4), "h"), None);
             // An account's reset drops its links, and no other account's.
             cache.keep_link(
+                store,
                 token(4),
                 key("link_b", "acct_a", 0),
                 Bytes::from_static(b"{}"),
             );
             cache.keep_link(
+                store,
                 token(4),
                 key("link_c", "acct_b", 0),
                 Bytes::from_static(b"{}"),
@@ -386,12 +483,100 @@ mod tests {
     }
 
     #[test]
-    fn a_read_older_than_the_latest_change_is_not_kept() {
+    fn a_read_older_than_a_change_to_what_it_read_is_not_kept() {
+        let log = vec![
+            (1, Touched::Everything),
+            (2, Touched::Links(vec!["link_a".into()])),
+        ];
+        with_store(log, |store| {
+            let cache = ReadCache::default();
+            assert_eq!(cache.principal(store, token(2), "h"), None);
+            cache.keep_principal(store, token(1), "h", &principal("acct_a"));
+            assert_eq!(cache.principal(store, token(2), "h"), None);
+            // Read at 2; meanwhile another request brought the cache to 3,
+            // past a payment of link_a.
+            assert_eq!(
+                cache.link(store, token(3), &key("link_b", "acct_a", 0)),
+                None
+            );
+            for link in ["link_a", "link_b"] {
+                cache.keep_link(
+                    store,
+                    token(2),
+                    key(link, "acct_a", 0),
+                    Bytes::from_static(b"{}"),
+                );
+            }
+            assert_eq!(
+                cache.link(store, token(3), &key("link_a", "acct_a", 0)),
+                None
+            );
+            assert!(
+                cache
+                    .link(store, token(3), &key("link_b", "acct_a", 0))
+                    .is_some(),
+                "a read older than own commits that did not touch it is kept"
+            );
+        })
+    }
+
+    #[test]
+    fn an_own_commit_not_yet_logged_is_waited_for() {
         with_store(vec![(1, Touched::Nothing)], |store| {
             let cache = ReadCache::default();
-            let taken = token(1);
-            assert_eq!(cache.principal(store, token(2), "h"), None);
-            cache.keep_principal(taken, "h", &principal("acct_a"));
+            cache.link(store, token(1), &key("link_a", "acct_a", 0));
+            cache.keep_link(
+                store,
+                token(1),
+                key("link_a", "acct_a", 0),
+                Bytes::from_static(b"{}"),
+            );
+            cache.keep_principal(store, token(1), "h", &principal("acct_a"));
+            // The write from 2 has committed and not logged itself yet.
+            store.2.set(Some(2));
+            assert_eq!(
+                cache.principal(store, token(3), "h"),
+                None,
+                "nothing is served while a commit is not accounted for"
+            );
+            cache.keep_principal(store, token(3), "h", &principal("acct_b"));
+            // Logged: it paid another link. Nothing kept was dropped.
+            let store = Log(
+                vec![
+                    (1, Touched::Nothing),
+                    (2, Touched::Links(vec!["link_b".into()])),
+                ],
+                Default::default(),
+                Default::default(),
+            );
+            assert_eq!(
+                cache.principal(&store, token(3), "h"),
+                Some(principal("acct_a"))
+            );
+            assert!(
+                cache
+                    .link(&store, token(3), &key("link_a", "acct_a", 0))
+                    .is_some()
+            );
+        })
+    }
+
+    #[test]
+    fn a_request_with_an_older_token_leaves_the_cache_as_it_is() {
+        with_store(vec![(1, Touched::Nothing)], |store| {
+            let cache = ReadCache::default();
+            store.1.set(2);
+            cache.keep_principal(store, token(1), "h", &principal("acct_a"));
+            assert!(cache.principal(store, token(2), "h").is_some());
+            assert!(
+                cache.principal(store, token(1), "h").is_some(),
+                "a request that took its token before the last commit"
+            );
+            assert!(cache.principal(store, token(2), "h").is_some());
+            // The counter itself went back, and stays back: start over.
+            store.1.set(0);
+            assert_eq!(cache.principal(store, token(0), "h"), None);
+            store.1.set(2);
             assert_eq!(cache.principal(store, token(2), "h"), None);
         })
     }
@@ -400,7 +585,7 @@ mod tests {
     fn nothing_is_cached_without_a_token() {
         with_store(vec![], |store| {
             let cache = ReadCache::default();
-            cache.keep_principal(None, "h", &principal("acct_a"));
+            cache.keep_principal(store, None, "h", &principal("acct_a"));
             assert_eq!(cache.principal(store, None, "h"), None);
         })
     }
@@ -411,7 +596,7 @@ mod tests {
             let cache = ReadCache::default();
             let key = key("link_test_a", "acct_a", 10);
             cache.link(store, token(1), &key);
-            cache.keep_link(token(1), key.clone(), Bytes::from_static(b"{}"));
+            cache.keep_link(store, token(1), key.clone(), Bytes::from_static(b"{}"));
             assert_eq!(
                 cache.link(store, token(1), &key),
                 Some(Bytes::from_static(b"{}"))

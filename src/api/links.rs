@@ -6,7 +6,7 @@ use super::objects::{LinkObject, ListObject, charges_list};
 use super::params::Params;
 use super::version::{RequestedVersion, Version};
 use super::{AppState, IdPath, json_bytes, json_response};
-use crate::api::auth::SecretKey;
+use crate::api::auth::{LinkReader, SecretKey};
 use crate::domain::charge::Charge;
 use crate::domain::id::new_id;
 use crate::domain::link::{Link, NewLink};
@@ -32,27 +32,6 @@ async fn render(state: &AppState, link: &Link, version: Version, at: Micros) -> 
     Ok(serde_json::to_vec(&object)
         .map_err(ApiError::internal)?
         .into())
-}
-
-/// The stamp of a link the principal can see, when the store has no change
-/// token to check kept answers by (see `Store::link_stamp`); read before
-/// the link is, so an answer kept with it is never older than it.
-async fn stamp(
-    state: &AppState,
-    token: Option<&crate::store::ChangeToken>,
-    principal: &Principal,
-    raw: &str,
-) -> Result<Option<crate::api::cache::LinkStamp>> {
-    if token.is_some() {
-        return Ok(None);
-    }
-    match ObjectId::parse(Kind::Link, raw) {
-        Some(id) if id.mode() == principal.mode => Ok(state
-            .store
-            .link_stamp(&principal.account_id, principal.mode, id.as_str())
-            .await?),
-        _ => Ok(None),
-    }
 }
 
 /// A well-formed link id that the principal can see.
@@ -151,12 +130,15 @@ pub async fn list(
 /// been committed since the same response was built.
 pub async fn retrieve(
     State(state): State<AppState>,
-    SecretKey(principal): SecretKey,
+    LinkReader {
+        principal,
+        token,
+        stamp,
+    }: LinkReader,
     IdPath(raw): IdPath,
     version: RequestedVersion,
 ) -> Result<Response> {
     let at = now();
-    let token = state.store.change_token();
     let key = |version: Version| LinkKey {
         link_id: raw.clone(),
         account_id: principal.account_id.clone(),
@@ -166,7 +148,6 @@ pub async fn retrieve(
             second: at.div_euclid(1_000_000),
         },
     };
-    let stamp = stamp(&state, token.as_ref(), &principal, &raw).await?;
     if let Ok(version) = version.resolve() {
         let kept = match stamp {
             Some(stamp) => state.cache.stamped_link(&key(version), stamp),
@@ -183,7 +164,9 @@ pub async fn retrieve(
         Some(stamp) => state
             .cache
             .keep_stamped_link(key(version), stamp, bytes.clone()),
-        None => state.cache.keep_link(token, key(version), bytes.clone()),
+        None => state
+            .cache
+            .keep_link(state.store.as_ref(), token, key(version), bytes.clone()),
     }
     Ok(json_bytes(bytes))
 }
@@ -206,13 +189,16 @@ pub async fn delete(
 
 pub async fn charges(
     State(state): State<AppState>,
-    SecretKey(principal): SecretKey,
+    LinkReader {
+        principal,
+        token,
+        stamp,
+    }: LinkReader,
     IdPath(raw): IdPath,
     version: RequestedVersion,
     params: Params,
 ) -> Result<Response> {
     let at = now();
-    let token = state.store.change_token();
     // Cached by the window, which holds everything the answer depends on
     // (its end is the request's second unless `to` was given).
     let key = match (version.resolve(), params.window(at)) {
@@ -224,10 +210,6 @@ pub async fn charges(
             view: LinkView::Charges(window),
         }),
         _ => None,
-    };
-    let stamp = match key {
-        Some(_) => stamp(&state, token.as_ref(), &principal, &raw).await?,
-        None => None,
     };
     if let Some(key) = &key {
         let kept = match stamp {
@@ -250,7 +232,9 @@ pub async fn charges(
         .into();
     match (key, stamp) {
         (Some(key), Some(stamp)) => state.cache.keep_stamped_link(key, stamp, bytes.clone()),
-        (Some(key), None) => state.cache.keep_link(token, key, bytes.clone()),
+        (Some(key), None) => state
+            .cache
+            .keep_link(state.store.as_ref(), token, key, bytes.clone()),
         (None, _) => {}
     }
     Ok(json_bytes(bytes))

@@ -212,6 +212,18 @@ pub enum Touched {
     Everything,
 }
 
+/// Why the commits between two versions cannot be accounted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unaccounted {
+    /// The last of them is this process's write, committed and not logged
+    /// yet: a reader serves nothing kept and changes nothing, and the next
+    /// one will find it logged.
+    InFlight,
+    /// Another process committed, or the log has forgotten: a reader must
+    /// assume anything changed.
+    Unknown,
+}
+
 /// The business operations; see `sql.rs` for the SQL behind each.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -220,12 +232,11 @@ pub trait Store: Send + Sync + 'static {
     fn change_token(&self) -> Option<ChangeToken>;
 
     /// What this process's own commits from `from` to `to` (versions of
-    /// `ChangeToken`) touched, in order; `None` unless every commit in
-    /// between is one of them and known (another process committed, or the
-    /// log has forgotten): then a reader must assume anything changed.
-    fn own_commits(&self, from: u64, to: u64) -> Option<Vec<Touched>> {
+    /// `ChangeToken`) touched, in order, when every commit in between is
+    /// one of them and known.
+    fn own_commits(&self, from: u64, to: u64) -> Result<Vec<Touched>, Unaccounted> {
         let _ = (from, to);
-        None
+        Err(Unaccounted::Unknown)
     }
 
     /// Notified after this process commits a change that wrote an event,
@@ -249,17 +260,19 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_link(&self, link: &Link) -> StoreResult<()>;
     /// A link the principal's account and mode can see.
     async fn link(&self, account_id: &str, mode: Mode, id: &str) -> StoreResult<Option<Link>>;
-    /// For a store without a change token: a value that changes with every
-    /// commit that changes the link or any of its charges, read in one
-    /// statement, so that answers about the link can be kept and checked
-    /// with one round trip instead of read again. `None`: no such link, or
-    /// a store that does not stamp (it has a change token instead).
-    async fn link_stamp(
+    /// The principal of a key, and, for a store without a change token,
+    /// the stamp of the link `link_id` as that principal sees it (its
+    /// account and mode): a value that changes with every commit that
+    /// changes the link or any of its charges. Both are read in one
+    /// statement, so that an answer about the link can be kept and checked
+    /// with one round trip instead of read again. The stamp is `None` for
+    /// no such link, or a store that does not stamp (it has a change token
+    /// instead).
+    async fn principal_and_link_stamp(
         &self,
-        account_id: &str,
-        mode: Mode,
-        id: &str,
-    ) -> StoreResult<Option<crate::api::cache::LinkStamp>>;
+        key_hash: &str,
+        link_id: &str,
+    ) -> StoreResult<Option<(Principal, Option<crate::api::cache::LinkStamp>)>>;
     /// Any account's link by id, for the public payment page.
     async fn link_by_id(&self, id: &str) -> StoreResult<Option<Link>>;
     /// Links that are not deleted, in the window.

@@ -171,33 +171,45 @@ impl PostgresStore {
         None
     }
 
-    fn own_commits(&self, _from: u64, _to: u64) -> Option<Vec<super::Touched>> {
-        None
+    fn own_commits(&self, _from: u64, _to: u64) -> Result<Vec<super::Touched>, super::Unaccounted> {
+        Err(super::Unaccounted::Unknown)
     }
 
     /// Nothing is cached, so nothing needs telling.
     fn touch(_writer: &mut PoolConnection<Postgres>, _touched: super::Touched) {}
 
-    /// The link row's `xmin` (the transaction that last wrote it) and its
-    /// charge count. Every commit that changes what an answer about the link
+    /// The key's principal and, as the link's stamp, the link row's `xmin`
+    /// (the transaction that last wrote it) and its charge count, in one
+    /// statement. Every commit that changes what an answer about the link
     /// shows writes its row: a payment and a deletion update it, and a
     /// trigger updates it when one of its charges changes (a refund, a
     /// 3-D Secure completion; migration 0008).
-    async fn stamp_link(
+    async fn principal_with_stamp(
         &self,
-        account_id: &str,
-        mode: crate::domain::Mode,
-        id: &str,
-    ) -> super::StoreResult<Option<crate::api::cache::LinkStamp>> {
-        Ok(sqlx::query_as(
-            "SELECT xmin::text::bigint, charge_count FROM links \
-             WHERE id = $1 AND account_id = $2 AND livemode = $3",
+        key_hash: &str,
+        link_id: &str,
+    ) -> super::StoreResult<Option<(super::Principal, Option<crate::api::cache::LinkStamp>)>> {
+        /// The key's account, kind and mode; the link's `xmin` and charges.
+        type KeyAndStamp = (String, String, bool, Option<i64>, Option<i64>);
+        let row: Option<KeyAndStamp> = sqlx::query_as(
+            "SELECT k.account_id, k.kind, k.livemode, l.xmin::text::bigint, l.charge_count \
+             FROM api_keys k LEFT JOIN links l \
+               ON l.id = $2 AND l.account_id = k.account_id AND l.livemode = k.livemode \
+             WHERE k.key_hash = $1",
         )
-        .bind(id)
-        .bind(account_id)
-        .bind(mode.is_live())
+        .bind(key_hash)
+        .bind(link_id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        let Some((account_id, kind, live, xmin, charges)) = row else {
+            return Ok(None);
+        };
+        let principal = super::Principal {
+            account_id,
+            kind: super::sql::key_kind(&kind)?,
+            mode: crate::domain::Mode::from_live(live),
+        };
+        Ok(Some((principal, xmin.zip(charges))))
     }
 
     /// A token: one statement that commits by itself.

@@ -68,6 +68,15 @@ pub(super) fn reset_counts(deleted: [u64; RESET.len()]) -> super::ResetCounts {
     }
 }
 
+/// A key's kind as stored.
+pub fn key_kind(kind: &str) -> StoreResult<crate::store::KeyKind> {
+    match kind {
+        "public" => Ok(crate::store::KeyKind::Public),
+        "secret" => Ok(crate::store::KeyKind::Secret),
+        _ => Err(corrupt("key kind")),
+    }
+}
+
 pub(super) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
 }
@@ -504,7 +513,7 @@ macro_rules! impl_sql_store {
         use $crate::domain::link::Link;
         use $crate::domain::{ListWindow, Micros, Mode, Page};
         use $crate::store::sql::{CHARGE_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS, LINK_COLUMNS, REFUND_COLUMNS, SETTINGS_COLUMNS};
-        use $crate::store::{KeyKind, KeyRecord, Payment, Principal, StoreResult};
+        use $crate::store::{KeyRecord, Payment, Principal, StoreResult};
         use sqlx::Row;
 
         impl $crate::store::sql::Columns for $row {
@@ -1075,7 +1084,11 @@ macro_rules! impl_sql_store {
                 <$store>::change_token(self)
             }
 
-            fn own_commits(&self, from: u64, to: u64) -> Option<Vec<$crate::store::Touched>> {
+            fn own_commits(
+                &self,
+                from: u64,
+                to: u64,
+            ) -> Result<Vec<$crate::store::Touched>, $crate::store::Unaccounted> {
                 <$store>::own_commits(self, from, to)
             }
 
@@ -1152,11 +1165,7 @@ macro_rules! impl_sql_store {
                 let kind: String = row.try_get("kind")?;
                 Ok(Some(Principal {
                     account_id: row.try_get("account_id")?,
-                    kind: match kind.as_str() {
-                        "public" => KeyKind::Public,
-                        "secret" => KeyKind::Secret,
-                        _ => return Err($crate::store::sql::corrupt("key kind")),
-                    },
+                    kind: $crate::store::sql::key_kind(&kind)?,
                     mode: Mode::from_live(row.try_get("livemode")?),
                 }))
             }
@@ -1200,13 +1209,12 @@ macro_rules! impl_sql_store {
                 row.as_ref().map(Self::link_from_row).transpose()
             }
 
-            async fn link_stamp(
+            async fn principal_and_link_stamp(
                 &self,
-                account_id: &str,
-                mode: Mode,
-                id: &str,
-            ) -> StoreResult<Option<$crate::api::cache::LinkStamp>> {
-                self.stamp_link(account_id, mode, id).await
+                key_hash: &str,
+                link_id: &str,
+            ) -> StoreResult<Option<(Principal, Option<$crate::api::cache::LinkStamp>)>> {
+                self.principal_with_stamp(key_hash, link_id).await
             }
 
             async fn link_by_id(&self, id: &str) -> StoreResult<Option<Link>> {

@@ -127,6 +127,13 @@ struct Commits {
     /// no other process can commit, so a write that changed nothing cannot
     /// take another's commit for its own.
     locked_at: AtomicU64,
+    /// The version before this process's write that holds the writer (the
+    /// one it was taken at, then the one read once SQLite's lock was held),
+    /// or `NOT_LOCKED`; let go only once the write is logged. Between its
+    /// commit and its log entry, a reader that finds the version one past
+    /// this one knows whose commit it is, and waits for the entry instead
+    /// of assuming anything changed.
+    writing: AtomicU64,
     /// `(version before, what it touched)` of own commits that moved the
     /// version on by exactly one, oldest first.
     log: std::sync::Mutex<std::collections::VecDeque<(u64, super::Touched)>>,
@@ -159,7 +166,22 @@ impl Commits {
         }
     }
 
-    fn own(&self, from: u64, to: u64) -> Option<Vec<super::Touched>> {
+    fn own(&self, from: u64, to: u64) -> Result<Vec<super::Touched>, super::Unaccounted> {
+        let missing = match self.logged(from, to) {
+            Ok(touched) => return Ok(touched),
+            Err(missing) => missing,
+        };
+        if to == missing + 1 && self.writing.load(Ordering::SeqCst) == missing {
+            return Err(super::Unaccounted::InFlight);
+        }
+        // The write may have logged itself and let go between the looks.
+        self.logged(from, to)
+            .map_err(|_| super::Unaccounted::Unknown)
+    }
+
+    /// The logged commits from `from` to `to`, or the first version whose
+    /// commit is not in the log.
+    fn logged(&self, from: u64, to: u64) -> Result<Vec<super::Touched>, u64> {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         // Oldest first, so the commits from `from` on start where it is.
         let start = log.partition_point(|(before, _)| *before < from);
@@ -170,12 +192,12 @@ impl Commits {
                 break;
             }
             if *before != at {
-                return None;
+                return Err(at);
             }
             touched.push(what.clone());
             at += 1;
         }
-        (at == to).then_some(touched)
+        if at == to { Ok(touched) } else { Err(at) }
     }
 }
 
@@ -234,16 +256,16 @@ impl Drop for WriteGuard {
         } else {
             Some(locked_at)
         };
-        let (Some(before), Some((after, _))) = (before, self.commits.read()) else {
-            return;
-        };
-        if touched != super::Touched::Everything && after == before + 1 {
+        let after = self.commits.read().map(|(after, _)| after);
+        let own = matches!((before, after), (Some(b), Some(a)) if a == b + 1);
+        if own && touched != super::Touched::Everything {
             let mut log = self.commits.log.lock().unwrap_or_else(|e| e.into_inner());
             if log.len() >= OWN_COMMITS_KEPT {
                 log.pop_front();
             }
-            log.push_back((before, touched));
+            log.push_back((before.unwrap_or_default(), touched));
         }
+        self.commits.writing.store(NOT_LOCKED, Ordering::SeqCst);
     }
 }
 
@@ -330,6 +352,7 @@ impl SqliteStore {
                 writes: AtomicU64::new(0),
                 others,
                 locked_at: AtomicU64::new(NOT_LOCKED),
+                writing: AtomicU64::new(NOT_LOCKED),
                 log: Default::default(),
             }),
             events_written: Default::default(),
@@ -345,7 +368,7 @@ impl SqliteStore {
         Some(ChangeToken { version, shared })
     }
 
-    fn own_commits(&self, from: u64, to: u64) -> Option<Vec<super::Touched>> {
+    fn own_commits(&self, from: u64, to: u64) -> Result<Vec<super::Touched>, super::Unaccounted> {
         self.commits.own(from, to)
     }
 
@@ -471,22 +494,26 @@ impl SqliteStore {
             },
         };
         self.commits.locked_at.store(NOT_LOCKED, Ordering::SeqCst);
+        let before = self.commits.read().map(|(version, _)| version);
+        self.commits
+            .writing
+            .store(before.unwrap_or(NOT_LOCKED), Ordering::SeqCst);
         Ok(WriteGuard {
             conn,
-            before: self.commits.read().map(|(version, _)| version),
+            before,
             commits: self.commits.clone(),
             touched: super::Touched::Everything,
         })
     }
 
     /// SQLite has a change token; no link needs a stamp.
-    async fn stamp_link(
+    async fn principal_with_stamp(
         &self,
-        _account_id: &str,
-        _mode: crate::domain::Mode,
-        _id: &str,
-    ) -> super::StoreResult<Option<crate::api::cache::LinkStamp>> {
-        Ok(None)
+        key_hash: &str,
+        _link_id: &str,
+    ) -> super::StoreResult<Option<(super::Principal, Option<crate::api::cache::LinkStamp>)>> {
+        let principal = <Self as super::Store>::principal(self, key_hash).await?;
+        Ok(principal.map(|p| (p, None)))
     }
 
     /// A token, in a batch of writes that commit together (see `batch`).
@@ -504,6 +531,7 @@ impl SqliteStore {
         let tx = writer.begin_with("BEGIN IMMEDIATE").await?;
         if let Some((version, _)) = commits.read() {
             commits.locked_at.store(version, Ordering::SeqCst);
+            commits.writing.store(version, Ordering::SeqCst);
         }
         Ok(tx)
     }

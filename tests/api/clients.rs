@@ -93,10 +93,49 @@ pub(crate) fn install_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("clients")
 }
 
+/// Held while `name` is installed: a file under the install dir, made
+/// only if absent, so that test runners that run each test in a process of
+/// its own (nextest) do not create the same environment at once and break
+/// it. A file left by a killed run is taken over after ten minutes.
+pub(crate) struct Installing(PathBuf);
+
+pub(crate) fn installing(name: &str) -> Installing {
+    let dir = install_dir();
+    std::fs::create_dir_all(&dir).expect("the install dir can be made");
+    let path = dir.join(format!("{name}.lock"));
+    loop {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(_) => return Installing(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let age = std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok());
+                if age.is_some_and(|age| age > Duration::from_secs(600)) {
+                    let _ = std::fs::remove_file(&path);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("cannot make the install lock {}: {e}", path.display()),
+        }
+    }
+}
+
+impl Drop for Installing {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// A virtual environment under the install dir named `name`, with the
 /// pinned `requirements` installed; returns its `bin` directory.
 pub(crate) fn venv(name: &str, requirements: &Path, what: &str) -> PathBuf {
     let venv = install_dir().join(name);
+    let _installing = installing(name);
     let python = venv.join("bin").join("python");
     if !python.exists() {
         let mut create = Command::new("python3");
@@ -138,6 +177,7 @@ fn node_suite() -> &'static Path {
     static NODE: OnceLock<PathBuf> = OnceLock::new();
     NODE.get_or_init(|| {
         let dir = Path::new(SUITES).join("node");
+        let _installing = installing("node");
         let mut npm = Command::new("npm");
         npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&dir);

@@ -488,5 +488,8 @@ async fn own_commits_say_what_they_touched() {
     app.execute_sql(&format!("UPDATE links SET title = 'X' WHERE id = '{id}'"))
         .await;
     let outside = app.store.change_token().unwrap();
-    assert_eq!(app.store.own_commits(after.version, outside.version), None);
+    assert_eq!(
+        app.store.own_commits(after.version, outside.version),
+        Err(paylink::store::Unaccounted::Unknown)
+    );
 }
