@@ -20,17 +20,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tracing::Instrument;
 
 /// Gives each request an id (`X-Request-Id`, logs, 500 messages), logs it,
 /// and counts it by its route's template, so that the labels stay few: an
 /// unknown path is `unmatched`, an unknown method `other`.
+///
+/// It also bounds each request's whole life, its body included (a client
+/// that sends its body slowly holds a connection no longer than the
+/// limit), and marks every answer `nosniff` that does not say otherwise:
+/// JSON is never to be sniffed as anything else; pages set their own. One
+/// middleware does all three, since each layer costs every request.
 async fn request_context(
-    State(metrics): State<Arc<Metrics>>,
+    State(context): State<Arc<RequestContext>>,
     req: Request,
     next: Next,
 ) -> Response {
+    let metrics = &context.metrics;
     let route = req.extensions().get::<MatchedPath>().cloned();
     let method_label = match *req.method() {
         Method::GET => "GET",
@@ -50,7 +56,15 @@ async fn request_context(
     let (method, uri) = (req.method().clone(), req.uri().clone());
     let header = HeaderValue::from_str(&id).ok();
     let started = Instant::now();
-    let mut response = REQUEST_ID.scope(id, next.run(req).instrument(span)).await;
+    let bounded = tokio::time::timeout(context.request_timeout, next.run(req));
+    let mut response = match REQUEST_ID.scope(id, bounded.instrument(span)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout.into_response(),
+    };
+    response
+        .headers_mut()
+        .entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
     let path = uri.path();
     let id = header
         .as_ref()
@@ -88,13 +102,10 @@ fn panic_response(cause: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal(format!("panic: {detail}")).into_response()
 }
 
-/// Bounds each request's whole life, its body included: a client that
-/// sends its body slowly holds a connection no longer than this.
-async fn request_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::RequestTimeout.into_response(),
-    }
+/// What `request_context` needs.
+struct RequestContext {
+    metrics: Arc<Metrics>,
+    request_timeout: Duration,
 }
 
 /// The whole application over a store.
@@ -115,18 +126,13 @@ pub fn app(
         public_url: public_url.trim_end_matches('/').into(),
         cache: Default::default(),
     });
+    let context = Arc::new(RequestContext {
+        metrics,
+        request_timeout: config.connections.request_timeout,
+    });
     router(state)
-        // JSON is never to be sniffed as anything else; pages set their own.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn_with_state(
-            config.connections.request_timeout,
-            request_timeout,
-        ))
-        .layer(middleware::from_fn_with_state(metrics, request_context))
+        .layer(middleware::from_fn_with_state(context, request_context))
 }
 
 /// A bound, ready server.

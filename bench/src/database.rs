@@ -51,7 +51,8 @@ pub async fn run(
     server.wait_ready("/healthz")?;
 
     if bench.args.payments_only {
-        payments::measure(bench, dialect, &server, &account, report).await?;
+        let without = payments::measure(bench, dialect, &server, &account, report).await?;
+        webhooks::measure(bench, dialect, &server, &account, &without, report).await?;
     } else if bench.args.reads_only {
         retrieve::measure(bench, dialect, &server, &account, report).await?;
         mixed::measure(bench, dialect, &server, &account, report).await?;

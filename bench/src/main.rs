@@ -85,8 +85,9 @@ pub struct Args {
     /// to come; any still missing then make the webhook figures invalid.
     #[arg(long, default_value_t = 30)]
     pub webhook_wait_seconds: u64,
-    /// Measure payments alone (and the seed they need), for comparing
-    /// builds quickly; the report then holds only those figures.
+    /// Measure payments alone, without and with a webhook receiver (and
+    /// the seed they need), for comparing builds quickly; the report then
+    /// holds only those figures.
     #[arg(long)]
     pub payments_only: bool,
     /// Measure the reads alone (retrieve, a link's charges, and reads

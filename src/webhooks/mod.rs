@@ -121,9 +121,11 @@ impl Worker {
                 });
             }
             if slot_bound {
-                // More may be due: claim again as soon as a slot frees.
+                // More may be due: claim again once a slot frees, and the
+                // attempts that end meanwhile have freed theirs, so that a
+                // steady flow is claimed in batches, not one write a slot.
                 tokio::select! {
-                    () = freed.notified() => {}
+                    () = freed.notified() => tokio::time::sleep(COALESCE).await,
                     _ = stop.changed() => {}
                 }
                 continue;
@@ -161,10 +163,21 @@ impl Worker {
             .await
     }
 
-    /// Writes outcomes as they come, as many at once as have come.
+    /// Writes outcomes as they come, those that come within `COALESCE` of
+    /// each other at once: each write waits its turn behind payments on
+    /// SQLite, and one a delivery would slow them.
     async fn record(self: Arc<Self>, mut outcomes: mpsc::UnboundedReceiver<DeliveryOutcome>) {
         let mut batch = Vec::new();
         while outcomes.recv_many(&mut batch, MAX_BATCH as usize).await > 0 {
+            if batch.len() < MAX_BATCH as usize {
+                tokio::time::sleep(COALESCE).await;
+                while batch.len() < MAX_BATCH as usize {
+                    match outcomes.try_recv() {
+                        Ok(outcome) => batch.push(outcome),
+                        Err(_) => break,
+                    }
+                }
+            }
             if let Err(e) = self.store.finish_deliveries(&self.claim, &batch).await {
                 self.metrics.database_error();
                 // The leases run out and the attempts are made again.
