@@ -53,6 +53,8 @@ pub async fn run(
     if bench.args.payments_only {
         let without = payments::measure(bench, dialect, &server, &account, report).await?;
         webhooks::measure(bench, dialect, &server, &account, &without, report).await?;
+    } else if bench.args.search_only {
+        search::measure(bench, dialect, &server, &account, &seeded, report).await?;
     } else if bench.args.reads_only {
         retrieve::measure(bench, dialect, &server, &account, report).await?;
         mixed::measure(bench, dialect, &server, &account, report).await?;

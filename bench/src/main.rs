@@ -90,6 +90,10 @@ pub struct Args {
     /// holds only those figures.
     #[arg(long)]
     pub payments_only: bool,
+    /// Measure search alone (and the seed it needs), for comparing builds
+    /// quickly.
+    #[arg(long)]
+    pub search_only: bool,
     /// Measure the reads alone (retrieve, a link's charges, and reads
     /// while payments flow), for comparing builds quickly.
     #[arg(long)]
