@@ -24,6 +24,9 @@ pub struct Metrics {
     pool: IntGaugeVec,
     deliveries: IntCounterVec,
     waiting: IntGauge,
+    /// Answers about a link served from the read cache, and built anew.
+    cache_hits: IntCounter,
+    cache_misses: IntCounter,
 }
 
 impl Metrics {
@@ -83,8 +86,17 @@ impl Metrics {
             "Events whose webhook is still to be sent, due now or later.",
         )
         .expect("valid metric");
+        let cache = IntCounterVec::new(
+            Opts::new(
+                "paylink_read_cache_total",
+                "Answers about a link (GET /links/{id} and its charges) served from the read cache (hit) or read from the database (miss).",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for metric in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(cache.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(requests.clone()),
             Box::new(latency.clone()),
             Box::new(payments.clone()),
             Box::new(database_errors.clone()),
@@ -103,6 +115,16 @@ impl Metrics {
             pool,
             deliveries,
             waiting,
+            cache_hits: cache.with_label_values(&["hit"]),
+            cache_misses: cache.with_label_values(&["miss"]),
+        }
+    }
+
+    /// An answer about a link, served from the read cache or not.
+    pub fn read_cache(&self, hit: bool) {
+        match hit {
+            true => self.cache_hits.inc(),
+            false => self.cache_misses.inc(),
         }
     }
 

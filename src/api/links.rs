@@ -153,6 +153,7 @@ pub async fn retrieve(
             Some(stamp) => state.cache.stamped_link(&key(version), stamp),
             None => state.cache.link(state.store.as_ref(), token, &key(version)),
         };
+        state.metrics.read_cache(kept.is_some());
         if let Some(bytes) = kept {
             return Ok(json_bytes(bytes));
         }
@@ -216,6 +217,7 @@ pub async fn charges(
             Some(stamp) => state.cache.stamped_link(key, stamp),
             None => state.cache.link(state.store.as_ref(), token, key),
         };
+        state.metrics.read_cache(kept.is_some());
         if let Some(bytes) = kept {
             return Ok(json_bytes(bytes));
         }

@@ -538,3 +538,43 @@ impl SqliteStore {
 }
 
 super::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Touched, Unaccounted};
+
+    fn commits(log: Vec<(u64, Touched)>, writing: u64) -> Commits {
+        Commits {
+            writes: AtomicU64::new(0),
+            others: OtherWriters::None,
+            locked_at: AtomicU64::new(NOT_LOCKED),
+            writing: AtomicU64::new(writing),
+            log: std::sync::Mutex::new(log.into()),
+        }
+    }
+
+    #[test]
+    fn a_commit_not_yet_logged_is_in_flight_only_if_it_is_the_writers() {
+        let log = vec![(1, Touched::Nothing), (2, Touched::Links(vec!["l".into()]))];
+        let logged = commits(log.clone(), NOT_LOCKED);
+        assert_eq!(
+            logged.own(1, 3),
+            Ok(vec![Touched::Nothing, Touched::Links(vec!["l".into()])])
+        );
+        assert_eq!(logged.own(3, 3), Ok(vec![]));
+        assert_eq!(logged.own(1, 4), Err(Unaccounted::Unknown), "no writer");
+        // The writer that started at 3 has committed and not logged yet.
+        let writing = commits(log.clone(), 3);
+        assert_eq!(writing.own(1, 4), Err(Unaccounted::InFlight));
+        assert_eq!(writing.own(3, 4), Err(Unaccounted::InFlight));
+        assert_eq!(
+            writing.own(1, 5),
+            Err(Unaccounted::Unknown),
+            "a commit after the writer's is another process's"
+        );
+        // A gap before the writer's start is another process's commit.
+        let gap = commits(vec![(1, Touched::Nothing), (3, Touched::Nothing)], 4);
+        assert_eq!(gap.own(1, 5), Err(Unaccounted::Unknown));
+    }
+}
