@@ -378,6 +378,19 @@ mod tests {
         }
     }
 
+    /// Keeps an empty answer about `link` of `account`, read at `version`.
+    fn keep(cache: &ReadCache, store: &Log, version: u64, link: &str, account: &str) {
+        let answer = Bytes::from_static(b"{}");
+        cache.keep_link(store, token(version), key(link, account, 0), answer);
+    }
+
+    /// Whether an answer about `link` of `account` is served at `version`.
+    fn kept(cache: &ReadCache, store: &Log, version: u64, link: &str, account: &str) -> bool {
+        cache
+            .link(store, token(version), &key(link, account, 0))
+            .is_some()
+    }
+
     /// Runs `f` with a log of own commits.
     fn with_store<T>(log: Vec<(u64, Touched)>, f: impl FnOnce(&Log) -> T) -> T {
         f(&Log(log, Default::default(), Default::default()))
@@ -427,58 +440,22 @@ mod tests {
                 ("link_b", "acct_a"),
                 ("link_c", "acct_b"),
             ] {
-                cache.keep_link(
-                    store,
-                    token(1),
-                    key(link, account, 0),
-                    Bytes::from_static(b"{}"),
-                );
+                keep(&cache, store, 1, link, account);
             }
             cache.keep_principal(store, token(1), "h", &principal("acct_a"));
             // Two own commits: link_a paid, then webhook bookkeeping.
-            assert_eq!(
-                cache.link(store, token(3), &key("link_a", "acct_a", 0)),
-                None
-            );
-            assert!(
-                cache
-                    .link(store, token(3), &key("link_b", "acct_a", 0))
-                    .is_some()
-            );
-            assert!(
-                cache
-                    .link(store, token(3), &key("link_c", "acct_b", 0))
-                    .is_some()
-            );
+            assert!(!kept(&cache, store, 3, "link_a", "acct_a"));
+            assert!(kept(&cache, store, 3, "link_b", "acct_a"));
+            assert!(kept(&cache, store, 3, "link_c", "acct_b"));
             assert!(cache.principal(store, token(3), "h").is_some());
             // Version 3 to 4 is not in the log: another process committed.
-            assert_eq!(
-                cache.link(store, token(4), &key("link_b", "acct_a", 0)),
-                None
-            );
+            assert!(!kept(&cache, store, 4, "link_b", "acct_a"));
             assert_eq!(cache.principal(store, token(4), "h"), None);
             // An account's reset drops its links, and no other account's.
-            cache.keep_link(
-                store,
-                token(4),
-                key("link_b", "acct_a", 0),
-                Bytes::from_static(b"{}"),
-            );
-            cache.keep_link(
-                store,
-                token(4),
-                key("link_c", "acct_b", 0),
-                Bytes::from_static(b"{}"),
-            );
-            assert!(
-                cache
-                    .link(store, token(5), &key("link_b", "acct_a", 0))
-                    .is_some()
-            );
-            assert_eq!(
-                cache.link(store, token(5), &key("link_c", "acct_b", 0)),
-                None
-            );
+            keep(&cache, store, 4, "link_b", "acct_a");
+            keep(&cache, store, 4, "link_c", "acct_b");
+            assert!(kept(&cache, store, 5, "link_b", "acct_a"));
+            assert!(!kept(&cache, store, 5, "link_c", "acct_b"));
         })
     }
 
@@ -495,26 +472,13 @@ mod tests {
             assert_eq!(cache.principal(store, token(2), "h"), None);
             // Read at 2; meanwhile another request brought the cache to 3,
             // past a payment of link_a.
-            assert_eq!(
-                cache.link(store, token(3), &key("link_b", "acct_a", 0)),
-                None
-            );
+            assert!(!kept(&cache, store, 3, "link_b", "acct_a"));
             for link in ["link_a", "link_b"] {
-                cache.keep_link(
-                    store,
-                    token(2),
-                    key(link, "acct_a", 0),
-                    Bytes::from_static(b"{}"),
-                );
+                keep(&cache, store, 2, link, "acct_a");
             }
-            assert_eq!(
-                cache.link(store, token(3), &key("link_a", "acct_a", 0)),
-                None
-            );
+            assert!(!kept(&cache, store, 3, "link_a", "acct_a"));
             assert!(
-                cache
-                    .link(store, token(3), &key("link_b", "acct_a", 0))
-                    .is_some(),
+                kept(&cache, store, 3, "link_b", "acct_a"),
                 "a read older than own commits that did not touch it is kept"
             );
         })
@@ -525,12 +489,7 @@ mod tests {
         with_store(vec![(1, Touched::Nothing)], |store| {
             let cache = ReadCache::default();
             cache.link(store, token(1), &key("link_a", "acct_a", 0));
-            cache.keep_link(
-                store,
-                token(1),
-                key("link_a", "acct_a", 0),
-                Bytes::from_static(b"{}"),
-            );
+            keep(&cache, store, 1, "link_a", "acct_a");
             cache.keep_principal(store, token(1), "h", &principal("acct_a"));
             // The write from 2 has committed and not logged itself yet.
             store.2.set(Some(2));
@@ -553,11 +512,7 @@ mod tests {
                 cache.principal(&store, token(3), "h"),
                 Some(principal("acct_a"))
             );
-            assert!(
-                cache
-                    .link(&store, token(3), &key("link_a", "acct_a", 0))
-                    .is_some()
-            );
+            assert!(kept(&cache, &store, 3, "link_a", "acct_a"));
         })
     }
 
