@@ -577,4 +577,55 @@ mod tests {
         let gap = commits(vec![(1, Touched::Nothing), (3, Touched::Nothing)], 4);
         assert_eq!(gap.own(1, 5), Err(Unaccounted::Unknown));
     }
+
+    /// The interleaving a test of the suite once met by chance: this
+    /// process's writer is taken (by a background write, say) and, before
+    /// it commits anything, another process commits. The reader cannot
+    /// tell that commit from the writer's own, so it is in flight: nothing
+    /// kept is served and nothing is kept. It is never taken for this
+    /// process's own, and once the writer is let go without a commit of
+    /// its own, it is unknown: readers start over.
+    #[tokio::test]
+    async fn another_process_committing_while_the_writer_is_held_is_never_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let store = SqliteStore::connect(&url, &super::super::PoolSettings::default())
+            .await
+            .unwrap();
+        let mut other = SqliteConnection::connect(&url).await.unwrap();
+        let held = store.writer().await.unwrap();
+        let before = store.change_token().unwrap().version;
+        sqlx::query("INSERT INTO accounts (id, created_at) VALUES ('acct_other', 0)")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let after = store.change_token().unwrap().version;
+        assert_eq!(after, before + 1, "the other connection committed once");
+        assert_eq!(
+            store.own_commits(before, after),
+            Err(Unaccounted::InFlight),
+            "while the writer is held, the commit may be its own"
+        );
+        drop(held);
+        assert_eq!(
+            store.own_commits(before, after),
+            Err(Unaccounted::Unknown),
+            "the writer committed nothing: the commit is another's"
+        );
+        // The same with a write transaction begun: the version is read
+        // again once SQLite's lock is held, so the other commit, made
+        // before, is not counted as this write's.
+        let mut writer = store.writer().await.unwrap();
+        let start = store.change_token().unwrap().version;
+        sqlx::query("INSERT INTO accounts (id, created_at) VALUES ('acct_other2', 0)")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let tx = SqliteStore::begin(&mut writer).await.unwrap();
+        tx.commit().await.unwrap();
+        SqliteStore::touch(&mut writer, Touched::Nothing);
+        drop(writer);
+        let now = store.change_token().unwrap().version;
+        assert!(store.own_commits(start, now).is_err(), "{start}..{now}");
+    }
 }

@@ -213,8 +213,10 @@ async fn deliveries_are_signed_and_equal_the_event() {
         assert!((now - timestamp).abs() < 60, "{timestamp} vs {now}");
         let body = received.json();
         let id = body["id"].as_str().unwrap();
-        let event = app.get(&format!("/events/{id}")).await;
-        let event = event.assert_ok().clone();
+        // The attempt is recorded once the receiver has answered (after
+        // its 200 reached the worker), so it shows a moment later.
+        wait_for_attempts(&app, id, 1).await;
+        let event = app.get(&format!("/events/{id}")).await.assert_ok().clone();
         assert_eq!(
             without_deliveries(body.clone()),
             without_deliveries(event.clone())
