@@ -20,7 +20,7 @@ pub trait CommitLog {
 
 impl CommitLog for dyn Store {
     fn own_commits(&self, from: u64, to: u64) -> Result<Vec<Touched>, Unaccounted> {
-        Store::own_commits(self, from, to)
+        crate::store::StoreStatus::own_commits(self, from, to)
     }
 
     fn current(&self) -> Option<ChangeToken> {
@@ -59,7 +59,7 @@ pub enum LinkView {
 
 /// What a link's row and its charges were at one commit, for a store that
 /// has no change token: see `Store::link_stamp`.
-pub type LinkStamp = (i64, i64);
+pub use crate::store::LinkStamp;
 
 /// The cached answers about one link.
 type LinkEntries = HashMap<LinkKey, Bytes>;

@@ -7,10 +7,12 @@
 //! waiting for a concurrent payer's commit.
 
 use super::PoolSettings;
+use super::dialect::Dialect;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Postgres};
 use std::str::FromStr;
+use std::sync::Arc;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -68,6 +70,28 @@ impl PostgresStore {
         })
     }
 
+    /// The SQLSTATE `paylink_pay` raises when the link was claimed by a
+    /// concurrent payer after its token was: nothing of the payment stays.
+    const PAY_REFUSED: &'static str = "PAYRF";
+}
+
+impl Dialect for PostgresStore {
+    type Db = Postgres;
+    type Writer = PoolConnection<Postgres>;
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn event_signal(&self) -> &Arc<tokio::sync::Notify> {
+        &self.events_written
+    }
+
+    // Other processes commit without telling this one, and PostgreSQL has
+    // no change marker to read without a query: no change token (the
+    // default), so nothing is cached by token; answers about a link are
+    // kept by its stamp instead.
+
     /// A read transaction that sees one snapshot throughout (READ
     /// COMMITTED would take a new one at each statement).
     const SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
@@ -82,11 +106,11 @@ impl PostgresStore {
     const RESET_SEARCH: &'static [&'static str] = &[];
 
     /// How an event is recorded in one round trip.
-    const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_POSTGRES;
+    const RECORD_EVENT: &'static str = super::events::RECORD_EVENT_POSTGRES;
 
     /// Search: JSON by `->>`, and `ILIKE` on the text the trigram (GIN)
     /// indexes hold, written exactly as they are.
-    const SEARCH: super::search::Dialect = super::search::Dialect {
+    const SEARCH: super::search::clause::Syntax = super::search::clause::Syntax {
         card_field: |field| format!("(card::jsonb ->> '{field}')"),
         ilike: "ILIKE",
         indexed_from: None,
@@ -123,7 +147,10 @@ impl PostgresStore {
             .bind(payment.now)
             .bind(&payment.charge_id)
             .bind(&payment.ip)
-            .bind(new_id(Kind::Event, super::sql::mode_of(&payment.charge_id)))
+            .bind(new_id(
+                Kind::Event,
+                super::rows::mode_of(&payment.charge_id),
+            ))
             .bind(payment.authorize_timeout)
             .fetch_optional(&mut *conn)
             .await;
@@ -138,20 +165,16 @@ impl PostgresStore {
         };
         self.events_written.notify_one();
         let card: String = row.try_get("card")?;
-        let outcome = super::sql::outcome_from_code(row.try_get("outcome")?)?;
-        let link = Self::link_from_row(&row)?;
-        Ok(Ok(super::sql::paid_charge(
+        let outcome = super::rows::outcome_from_code(row.try_get("outcome")?)?;
+        let link = super::rows::link_from(&row)?;
+        Ok(Ok(super::rows::paid_charge(
             payment,
             &link,
             ChargeStatus::from_outcome(outcome),
-            super::sql::card_from_json(&card)?,
+            super::rows::card_from_json(&card)?,
             row.try_get("last_at")?,
         )))
     }
-
-    /// The SQLSTATE `paylink_pay` raises when the link was claimed by a
-    /// concurrent payer after its token was: nothing of the payment stays.
-    const PAY_REFUSED: &'static str = "PAYRF";
 
     /// A connection for a write; its statements take the row locks that
     /// order concurrent writers, across processes too.
@@ -163,16 +186,6 @@ impl PostgresStore {
         writer: &mut PoolConnection<Postgres>,
     ) -> super::StoreResult<sqlx::Transaction<'_, Postgres>> {
         Ok(writer.begin().await?)
-    }
-
-    /// Other processes commit without telling this one, and PostgreSQL
-    /// has no change marker to read without a query: nothing is cached.
-    fn change_token(&self) -> Option<super::ChangeToken> {
-        None
-    }
-
-    fn own_commits(&self, _from: u64, _to: u64) -> Result<Vec<super::Touched>, super::Unaccounted> {
-        Err(super::Unaccounted::Unknown)
     }
 
     /// Nothing is cached, so nothing needs telling.
@@ -188,7 +201,7 @@ impl PostgresStore {
         &self,
         key_hash: &str,
         link_id: &str,
-    ) -> super::StoreResult<Option<(super::Principal, Option<crate::api::cache::LinkStamp>)>> {
+    ) -> super::StoreResult<Option<(super::Principal, Option<super::LinkStamp>)>> {
         /// The key's account, kind and mode; the link's `xmin` and charges.
         type KeyAndStamp = (String, String, bool, Option<i64>, Option<i64>);
         let row: Option<KeyAndStamp> = sqlx::query_as(
@@ -206,21 +219,25 @@ impl PostgresStore {
         };
         let principal = super::Principal {
             account_id,
-            kind: super::sql::key_kind(&kind)?,
+            kind: super::rows::key_kind(&kind)?,
             mode: crate::domain::Mode::from_live(live),
         };
-        Ok(Some((principal, xmin.zip(charges))))
+        Ok(Some((
+            principal,
+            xmin.zip(charges)
+                .map(|(version, charges)| super::LinkStamp { version, charges }),
+        )))
     }
 
     /// A token: one statement that commits by itself.
     async fn add_token(&self, token: &crate::domain::charge::Token) -> super::StoreResult<()> {
-        let card = serde_json::to_string(&token.card).map_err(|_| super::sql::corrupt("card"))?;
-        sqlx::query(super::sql::INSERT_TOKEN)
+        let card = serde_json::to_string(&token.card).map_err(|_| super::rows::corrupt("card"))?;
+        sqlx::query(super::charges::INSERT_TOKEN)
             .bind(&token.id)
             .bind(&token.account_id)
             .bind(token.mode.is_live())
             .bind(card)
-            .bind(super::sql::outcome_code(token.outcome))
+            .bind(super::rows::outcome_code(token.outcome))
             .bind(token.used)
             .bind(token.created_at)
             .execute(&self.pool)
@@ -229,4 +246,4 @@ impl PostgresStore {
     }
 }
 
-super::sql::impl_sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow);
+super::impl_store!(PostgresStore, Postgres);

@@ -10,6 +10,9 @@
 //! back, a round trip to the connection's thread a write need not pay.
 
 use super::ChangeToken;
+use super::dialect::Dialect;
+use crate::domain::charge::{Charge, ChargeStatus, PayRefusal};
+use sqlx::Row;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -359,16 +362,33 @@ impl SqliteStore {
             queue: Default::default(),
         })
     }
+}
+
+impl Dialect for SqliteStore {
+    type Db = Sqlite;
+    type Writer = WriteGuard;
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn event_signal(&self) -> &Arc<tokio::sync::Notify> {
+        &self.events_written
+    }
 
     /// The change token: for a file database the WAL-index header, which
     /// every commit by any process changes; for an in-memory database, which
     /// no other process sees, this process's writes.
-    fn change_token(&self) -> Option<ChangeToken> {
+    fn current_token(&self) -> Option<ChangeToken> {
         let (version, shared) = self.commits.read()?;
         Some(ChangeToken { version, shared })
     }
 
-    fn own_commits(&self, from: u64, to: u64) -> Result<Vec<super::Touched>, super::Unaccounted> {
+    fn logged_commits(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<super::Touched>, super::Unaccounted> {
         self.commits.own(from, to)
     }
 
@@ -400,7 +420,7 @@ impl SqliteStore {
     ];
 
     /// How an event is recorded in one round trip.
-    const RECORD_EVENT: &'static str = super::sql::RECORD_EVENT_SQLITE;
+    const RECORD_EVENT: &'static str = super::events::RECORD_EVENT_SQLITE;
 
     /// Moves up to 2,000 queued rows of each kind into the search indexes:
     /// one commit of each index for many rows, and a short hold of the
@@ -427,7 +447,7 @@ impl SqliteStore {
     );
 
     /// Search: JSON by `json_extract`, and the FTS5 trigram tables.
-    const SEARCH: super::search::Dialect = super::search::Dialect {
+    const SEARCH: super::search::clause::Syntax = super::search::clause::Syntax {
         card_field: |field| format!("json_extract(card, '$.{field}')"),
         ilike: "LIKE",
         // The index's matches, and the queued rows not indexed yet that
@@ -472,13 +492,13 @@ impl SqliteStore {
             return Ok(Err(self.refusal(payment).await?));
         };
         let card: String = token.try_get("card")?;
-        let outcome = super::sql::outcome_from_code(token.try_get("outcome")?)?;
-        let link = Self::link_from_row(link)?;
-        Ok(Ok(super::sql::paid_charge(
+        let outcome = super::rows::outcome_from_code(token.try_get("outcome")?)?;
+        let link = super::rows::link_from(link)?;
+        Ok(Ok(super::rows::paid_charge(
             payment,
             &link,
             ChargeStatus::from_outcome(outcome),
-            super::sql::card_from_json(&card)?,
+            super::rows::card_from_json(&card)?,
             counter.try_get("last_at")?,
         )))
     }
@@ -511,8 +531,8 @@ impl SqliteStore {
         &self,
         key_hash: &str,
         _link_id: &str,
-    ) -> super::StoreResult<Option<(super::Principal, Option<crate::api::cache::LinkStamp>)>> {
-        let principal = <Self as super::Store>::principal(self, key_hash).await?;
+    ) -> super::StoreResult<Option<(super::Principal, Option<super::LinkStamp>)>> {
+        let principal = <Self as super::AccountStore>::principal(self, key_hash).await?;
         Ok(principal.map(|p| (p, None)))
     }
 
@@ -537,12 +557,12 @@ impl SqliteStore {
     }
 }
 
-super::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+super::impl_store!(SqliteStore, Sqlite);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Touched, Unaccounted};
+    use crate::store::{StoreStatus, Touched, Unaccounted};
 
     fn commits(log: Vec<(u64, Touched)>, writing: u64) -> Commits {
         Commits {

@@ -19,6 +19,7 @@
 use super::{SqliteStore, WriteGuard};
 use crate::domain::charge::Token;
 use crate::domain::id::{Kind, new_id};
+use crate::store::dialect::Dialect;
 use crate::store::{Payment, StoreError, StoreResult, Touched};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite};
@@ -159,9 +160,9 @@ static PAY_BODY: LazyLock<String> = LazyLock::new(|| {
            SELECT e.id, e.created_at FROM events e JOIN account_settings s \
              ON s.account_id = e.account_id AND s.livemode = e.livemode \
            WHERE e.id = $6 AND s.webhook_uri IS NOT NULL;",
-        LINK_COLUMNS = crate::store::sql::LINK_COLUMNS,
-        snapshot = crate::store::sql::charge_snapshot_sql("json_object"),
-        AUTHENTICATE = crate::store::sql::AUTHENTICATE,
+        LINK_COLUMNS = crate::store::rows::LINK_COLUMNS,
+        snapshot = crate::store::rows::charge_snapshot_sql("json_object"),
+        AUTHENTICATE = crate::store::rows::AUTHENTICATE,
     )
 });
 
@@ -233,13 +234,13 @@ async fn insert_tokens(conn: &mut sqlx::SqliteConnection, tokens: &[&Token]) -> 
     let mut query = sqlx::query::<Sqlite>(text);
     for token in tokens {
         let card =
-            serde_json::to_string(&token.card).map_err(|_| crate::store::sql::corrupt("card"))?;
+            serde_json::to_string(&token.card).map_err(|_| crate::store::rows::corrupt("card"))?;
         query = query
             .bind(token.id.clone())
             .bind(token.account_id.clone())
             .bind(token.mode.is_live())
             .bind(card)
-            .bind(crate::store::sql::outcome_code(token.outcome))
+            .bind(crate::store::rows::outcome_code(token.outcome))
             .bind(token.used)
             .bind(token.created_at);
     }
@@ -264,7 +265,7 @@ async fn pay_rows(
             .bind(payment.ip.clone())
             .bind(new_id(
                 Kind::Event,
-                crate::store::sql::mode_of(&payment.charge_id),
+                crate::store::rows::mode_of(&payment.charge_id),
             ))
             .bind(payment.authorize_timeout);
     }

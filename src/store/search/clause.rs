@@ -14,8 +14,8 @@ pub enum Bind {
     Flag(bool),
 }
 
-/// What differs between the databases.
-pub struct Dialect {
+/// How a search is written on one database.
+pub struct Syntax {
     /// A field of the card's JSON, as text.
     pub card_field: fn(&str) -> String,
     /// The case-insensitive `LIKE`.
@@ -34,7 +34,7 @@ pub struct Dialect {
 }
 
 /// The text `query` is matched against, as one expression.
-pub fn searched_text(scope: Scope, dialect: &Dialect) -> String {
+pub fn searched_text(scope: Scope, dialect: &Syntax) -> String {
     match (scope, dialect.stored_charge_text) {
         (Scope::Link, _) => "(id || ' ' || title || ' ' || description)".to_owned(),
         (Scope::Charge, Some(column)) => column.to_owned(),
@@ -87,7 +87,7 @@ fn by_exponent() -> Vec<(u32, Vec<&'static str>)> {
     groups
 }
 
-pub fn clause(search: &Search, dialect: &Dialect) -> Clause {
+pub fn clause(search: &Search, dialect: &Syntax) -> Clause {
     let mut clause = Clause {
         from: match search.scope {
             Scope::Link => "links".to_owned(),
@@ -126,7 +126,7 @@ pub fn clause(search: &Search, dialect: &Dialect) -> Clause {
     clause
 }
 
-fn filter_sql(clause: &mut Clause, filter: &Filter, dialect: &Dialect) -> String {
+fn filter_sql(clause: &mut Clause, filter: &Filter, dialect: &Syntax) -> String {
     match filter {
         Filter::Amount { field, min, max } => {
             let column = match field {
@@ -208,7 +208,7 @@ mod tests {
     use super::*;
     use crate::domain::search::SearchParams;
 
-    const SQLITE: Dialect = Dialect {
+    const SQLITE: Syntax = Syntax {
         card_field: |f| format!("json_extract(card, '$.{f}')"),
         ilike: "LIKE",
         indexed_from: Some(|_, at, _| {

@@ -1,24 +1,23 @@
 //! What both stores share for export and import: the SQL, row decoding
-//! into records, and the checks an imported document must pass. The glue
-//! sqlx's types force is in `impl_sql_store!`.
+//! into records, and the checks an imported document must pass.
 
-use super::StoreResult;
-use super::records::{
-    AccountRecord, ChargeRecord, CounterRecord, CountersRecord, EventRecord, ExportItem,
-    LinkRecord, RefundRecord, Section, SettingsRecord, TokenRecord, TransferError,
-};
-use super::sql::Columns;
 use crate::domain::card::FailureCode;
 use crate::domain::charge::ChargeStatus;
 use crate::domain::event::EventKey;
 use crate::domain::money::Currency;
 use crate::domain::{Kind, Micros, Mode, ObjectId};
+use crate::store::StoreResult;
+use crate::store::records::{
+    AccountRecord, ChargeRecord, CounterRecord, CountersRecord, EventRecord, ExportItem,
+    LinkRecord, RefundRecord, Section, SettingsRecord, TokenRecord, TransferError,
+};
+use crate::store::rows::Columns;
 
-pub(super) const EXPORT_ACCOUNT: &str =
+pub(in crate::store) const EXPORT_ACCOUNT: &str =
     "SELECT id, created_at, display_name FROM accounts WHERE id = $1";
-pub(super) const EXPORT_SETTINGS: &str = "SELECT webhook_uri, api_version FROM account_settings \
+pub(in crate::store) const EXPORT_SETTINGS: &str = "SELECT webhook_uri, api_version FROM account_settings \
      WHERE account_id = $1 AND livemode = $2";
-pub(super) const EXPORT_COUNTERS: &str = "SELECT c.last_seq AS charges_seq, c.last_at AS charges_at, \
+pub(in crate::store) const EXPORT_COUNTERS: &str = "SELECT c.last_seq AS charges_seq, c.last_at AS charges_at, \
      e.last_seq AS events_seq, e.last_at AS events_at, \
      r.last_seq AS refunds_seq, r.last_at AS refunds_at \
      FROM charge_counters c \
@@ -27,34 +26,34 @@ pub(super) const EXPORT_COUNTERS: &str = "SELECT c.last_seq AS charges_seq, c.la
      WHERE c.account_id = $1 AND c.livemode = $2";
 
 /// Links in the account's creation order (the global `seq`, not exported).
-pub(super) const EXPORT_LINKS: &str = "SELECT id, amount, currency, title, description, multiple, \
+pub(in crate::store) const EXPORT_LINKS: &str = "SELECT id, amount, currency, title, description, multiple, \
      charge_count, used_at, deleted_at, created_at, pending_charge_id FROM links \
      WHERE account_id = $1 AND livemode = $2 ORDER BY seq";
 /// Tokens have no numbering: time, then id, is a stable order.
-pub(super) const EXPORT_TOKENS: &str = "SELECT id, card, outcome, used, created_at FROM tokens \
+pub(in crate::store) const EXPORT_TOKENS: &str = "SELECT id, card, outcome, used, created_at FROM tokens \
      WHERE account_id = $1 AND livemode = $2 ORDER BY created_at, id";
-pub(super) const EXPORT_CHARGES: &str = "SELECT id, account_seq, link_id, link_seq, token_id, \
+pub(in crate::store) const EXPORT_CHARGES: &str = "SELECT id, account_seq, link_id, link_seq, token_id, \
      amount, currency, description, status, failure_code, failure_message, card, ip, created_at, \
      refunded_amount, refund_count, authorize, authorize_expires_at, completed_at FROM charges \
      WHERE account_id = $1 AND livemode = $2 ORDER BY account_seq";
-pub(super) const EXPORT_REFUNDS: &str = "SELECT id, account_seq, charge_id, charge_seq, amount, \
+pub(in crate::store) const EXPORT_REFUNDS: &str = "SELECT id, account_seq, charge_id, charge_seq, amount, \
      currency, metadata, created_at FROM refunds \
      WHERE account_id = $1 AND livemode = $2 ORDER BY account_seq";
-pub(super) const EXPORT_EVENTS: &str = "SELECT id, account_seq, key, charge_id, data, created_at \
+pub(in crate::store) const EXPORT_EVENTS: &str = "SELECT id, account_seq, key, charge_id, data, created_at \
      FROM events WHERE account_id = $1 AND livemode = $2 ORDER BY account_seq";
 
 /// Binds: $1 account, $2 created_at, $3 display name.
-pub(super) const IMPORT_ACCOUNT: &str =
+pub(in crate::store) const IMPORT_ACCOUNT: &str =
     "INSERT INTO accounts (id, created_at, display_name) VALUES ($1, $2, $3)";
 /// A new account's counters, at zero until its modes are read.
-pub(super) const IMPORT_COUNTER_ROWS: [&str; 3] = [
+pub(in crate::store) const IMPORT_COUNTER_ROWS: [&str; 3] = [
     "INSERT INTO charge_counters (account_id, livemode) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     "INSERT INTO event_counters (account_id, livemode) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     "INSERT INTO refund_counters (account_id, livemode) VALUES ($1, $2) ON CONFLICT DO NOTHING",
 ];
 /// Binds: $1 account, $2 livemode, $3 last_seq, $4 last_at, for the
 /// charge, event and refund numberings in turn.
-pub(super) const IMPORT_COUNTERS: [&str; 3] = [
+pub(in crate::store) const IMPORT_COUNTERS: [&str; 3] = [
     "UPDATE charge_counters SET last_seq = $3, last_at = $4 WHERE account_id = $1 AND livemode = $2",
     "UPDATE event_counters SET last_seq = $3, last_at = $4 WHERE account_id = $1 AND livemode = $2",
     "UPDATE refund_counters SET last_seq = $3, last_at = $4 WHERE account_id = $1 AND livemode = $2",
@@ -62,12 +61,12 @@ pub(super) const IMPORT_COUNTERS: [&str; 3] = [
 /// Keeps the account's webhook secret if it has one; a new one is made
 /// otherwise (secrets are never exported). Binds: $1 account, $2 livemode,
 /// $3 webhook_uri, $4 api_version, $5 a fresh secret.
-pub(super) const IMPORT_SETTINGS: &str = "INSERT INTO account_settings \
+pub(in crate::store) const IMPORT_SETTINGS: &str = "INSERT INTO account_settings \
      (account_id, livemode, webhook_uri, api_version, webhook_secret) VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT (account_id, livemode) DO UPDATE \
      SET webhook_uri = excluded.webhook_uri, api_version = excluded.api_version";
 /// Whether the account already has rows of a mode in `{table}`.
-pub(super) fn has_rows_sql(section: Section) -> String {
+pub(in crate::store) fn has_rows_sql(section: Section) -> String {
     format!(
         "SELECT EXISTS (SELECT 1 FROM {} WHERE account_id = $1 AND livemode = $2)",
         section.name()
@@ -75,14 +74,14 @@ pub(super) fn has_rows_sql(section: Section) -> String {
 }
 
 /// Binds: $1 account, $2 livemode, then the record's columns in order.
-pub(super) const IMPORT_LINK: &str = "INSERT INTO links (account_id, livemode, id, amount, \
+pub(in crate::store) const IMPORT_LINK: &str = "INSERT INTO links (account_id, livemode, id, amount, \
      currency, title, description, multiple, charge_count, used_at, deleted_at, created_at, \
      pending_charge_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-pub(super) const IMPORT_TOKEN: &str = "INSERT INTO tokens (account_id, livemode, id, card, \
+pub(in crate::store) const IMPORT_TOKEN: &str = "INSERT INTO tokens (account_id, livemode, id, card, \
      outcome, used, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 /// Inserts nothing unless the charge's link and token are the account's
 /// and mode's: a document never reaches into another account.
-pub(super) const IMPORT_CHARGE: &str = "INSERT INTO charges (account_id, livemode, id, \
+pub(in crate::store) const IMPORT_CHARGE: &str = "INSERT INTO charges (account_id, livemode, id, \
      account_seq, link_id, link_seq, token_id, amount, currency, description, status, \
      failure_code, failure_message, card, ip, created_at, refunded_amount, refund_count, \
      authorize, authorize_expires_at, completed_at) \
@@ -90,11 +89,11 @@ pub(super) const IMPORT_CHARGE: &str = "INSERT INTO charges (account_id, livemod
        $19, $20, $21 \
      WHERE EXISTS (SELECT 1 FROM links WHERE id = $5 AND account_id = $1 AND livemode = $2) \
        AND EXISTS (SELECT 1 FROM tokens WHERE id = $7 AND account_id = $1 AND livemode = $2)";
-pub(super) const IMPORT_REFUND: &str = "INSERT INTO refunds (account_id, livemode, id, \
+pub(in crate::store) const IMPORT_REFUND: &str = "INSERT INTO refunds (account_id, livemode, id, \
      account_seq, charge_id, charge_seq, amount, currency, metadata, created_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
      WHERE EXISTS (SELECT 1 FROM charges WHERE id = $5 AND account_id = $1 AND livemode = $2)";
-pub(super) const IMPORT_EVENT: &str = "INSERT INTO events (account_id, livemode, id, \
+pub(in crate::store) const IMPORT_EVENT: &str = "INSERT INTO events (account_id, livemode, id, \
      account_seq, key, charge_id, data, created_at) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
      WHERE $6 IS NULL \
@@ -102,7 +101,7 @@ pub(super) const IMPORT_EVENT: &str = "INSERT INTO events (account_id, livemode,
 
 /// After a mode's rows: a link whose `charge_count` is not its charges'
 /// number, or whose charges are not numbered 1, 2, 3, …
-pub(super) const LINK_COUNTS_WRONG: &str = "SELECT l.id FROM links l \
+pub(in crate::store) const LINK_COUNTS_WRONG: &str = "SELECT l.id FROM links l \
      LEFT JOIN (SELECT link_id, COUNT(*) AS n, MIN(link_seq) AS lo, MAX(link_seq) AS hi \
        FROM charges WHERE account_id = $1 AND livemode = $2 GROUP BY link_id) c \
        ON c.link_id = l.id \
@@ -110,7 +109,7 @@ pub(super) const LINK_COUNTS_WRONG: &str = "SELECT l.id FROM links l \
        AND (COALESCE(c.n, 0) <> l.charge_count OR c.lo <> 1 OR c.hi <> c.n) \
      ORDER BY l.id LIMIT 1";
 /// The same for a charge's refunds, and what they add up to.
-pub(super) const CHARGE_REFUNDS_WRONG: &str = "SELECT c.id FROM charges c \
+pub(in crate::store) const CHARGE_REFUNDS_WRONG: &str = "SELECT c.id FROM charges c \
      LEFT JOIN (SELECT charge_id, COUNT(*) AS n, MIN(charge_seq) AS lo, MAX(charge_seq) AS hi, \
          SUM(amount) AS total \
        FROM refunds WHERE account_id = $1 AND livemode = $2 GROUP BY charge_id) r \
@@ -120,14 +119,14 @@ pub(super) const CHARGE_REFUNDS_WRONG: &str = "SELECT c.id FROM charges c \
          OR r.lo <> 1 OR r.hi <> r.n) \
      ORDER BY c.id LIMIT 1";
 /// A link held by a payment in progress that is not its pending charge.
-pub(super) const PENDING_WRONG: &str = "SELECT l.id FROM links l \
+pub(in crate::store) const PENDING_WRONG: &str = "SELECT l.id FROM links l \
      WHERE l.account_id = $1 AND l.livemode = $2 AND l.pending_charge_id IS NOT NULL \
        AND NOT EXISTS (SELECT 1 FROM charges c WHERE c.id = l.pending_charge_id \
          AND c.link_id = l.id AND c.status = 'pending') \
      ORDER BY l.id LIMIT 1";
 
 /// The checks above, with what each failure means.
-pub(super) const MODE_CHECKS: [(&str, &str); 3] = [
+pub(in crate::store) const MODE_CHECKS: [(&str, &str); 3] = [
     (
         LINK_COUNTS_WRONG,
         "its charge_count does not match its charges, or their link_seq is not 1, 2, 3, …",
@@ -143,7 +142,7 @@ pub(super) const MODE_CHECKS: [(&str, &str); 3] = [
 ];
 
 /// What a row with `id` of `section` is called in a message.
-pub(super) fn noun(section: Section) -> &'static str {
+pub(in crate::store) fn noun(section: Section) -> &'static str {
     match section {
         Section::Links => "link",
         Section::Tokens => "token",
@@ -153,7 +152,7 @@ pub(super) fn noun(section: Section) -> &'static str {
     }
 }
 
-pub(super) fn account_record(row: &impl Columns) -> StoreResult<AccountRecord> {
+pub(in crate::store) fn account_record(row: &impl Columns) -> StoreResult<AccountRecord> {
     Ok(AccountRecord {
         id: row.text("id")?,
         created_at: row.int("created_at")?,
@@ -161,14 +160,14 @@ pub(super) fn account_record(row: &impl Columns) -> StoreResult<AccountRecord> {
     })
 }
 
-pub(super) fn settings_record(row: &impl Columns) -> StoreResult<SettingsRecord> {
+pub(in crate::store) fn settings_record(row: &impl Columns) -> StoreResult<SettingsRecord> {
     Ok(SettingsRecord {
         webhook_uri: row.text_opt("webhook_uri")?,
         api_version: row.text("api_version")?,
     })
 }
 
-pub(super) fn counters_record(row: &impl Columns) -> StoreResult<CountersRecord> {
+pub(in crate::store) fn counters_record(row: &impl Columns) -> StoreResult<CountersRecord> {
     let counter = |name: &str| -> StoreResult<CounterRecord> {
         Ok(CounterRecord {
             last_seq: row.int(&format!("{name}_seq"))?,
@@ -182,7 +181,7 @@ pub(super) fn counters_record(row: &impl Columns) -> StoreResult<CountersRecord>
     })
 }
 
-pub(super) fn link_item(row: &impl Columns) -> StoreResult<ExportItem> {
+pub(in crate::store) fn link_item(row: &impl Columns) -> StoreResult<ExportItem> {
     Ok(ExportItem::Link(LinkRecord {
         id: row.text("id")?,
         amount: row.int("amount")?,
@@ -198,7 +197,7 @@ pub(super) fn link_item(row: &impl Columns) -> StoreResult<ExportItem> {
     }))
 }
 
-pub(super) fn token_item(row: &impl Columns) -> StoreResult<ExportItem> {
+pub(in crate::store) fn token_item(row: &impl Columns) -> StoreResult<ExportItem> {
     Ok(ExportItem::Token(TokenRecord {
         id: row.text("id")?,
         card: row.text("card")?,
@@ -208,7 +207,7 @@ pub(super) fn token_item(row: &impl Columns) -> StoreResult<ExportItem> {
     }))
 }
 
-pub(super) fn charge_item(row: &impl Columns) -> StoreResult<ExportItem> {
+pub(in crate::store) fn charge_item(row: &impl Columns) -> StoreResult<ExportItem> {
     Ok(ExportItem::Charge(Box::new(ChargeRecord {
         id: row.text("id")?,
         account_seq: row.int("account_seq")?,
@@ -232,7 +231,7 @@ pub(super) fn charge_item(row: &impl Columns) -> StoreResult<ExportItem> {
     })))
 }
 
-pub(super) fn refund_item(row: &impl Columns) -> StoreResult<ExportItem> {
+pub(in crate::store) fn refund_item(row: &impl Columns) -> StoreResult<ExportItem> {
     Ok(ExportItem::Refund(RefundRecord {
         id: row.text("id")?,
         account_seq: row.int("account_seq")?,
@@ -245,7 +244,7 @@ pub(super) fn refund_item(row: &impl Columns) -> StoreResult<ExportItem> {
     }))
 }
 
-pub(super) fn event_item(row: &impl Columns) -> StoreResult<ExportItem> {
+pub(in crate::store) fn event_item(row: &impl Columns) -> StoreResult<ExportItem> {
     Ok(ExportItem::Event(EventRecord {
         id: row.text("id")?,
         account_seq: row.int("account_seq")?,
@@ -264,13 +263,13 @@ fn refused(message: String) -> TransferError {
 /// take the next number, and no row may be older than the one before it,
 /// or pages and totals (differences of numbers) would read back wrong.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Numbering {
+pub(in crate::store) struct Numbering {
     count: i64,
     last_at: Micros,
 }
 
 impl Numbering {
-    pub(super) fn next(
+    pub(in crate::store) fn next(
         &mut self,
         section: Section,
         id: &str,
@@ -299,7 +298,7 @@ impl Numbering {
     }
 
     /// The document's counter must be where its rows left the numbering.
-    pub(super) fn check_counter(
+    pub(in crate::store) fn check_counter(
         &self,
         section: Section,
         mode: Mode,
@@ -322,7 +321,7 @@ impl Numbering {
     }
 }
 
-pub(super) fn mode_name(mode: Mode) -> &'static str {
+pub(in crate::store) fn mode_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Test => "test",
         Mode::Live => "live",
@@ -330,7 +329,7 @@ pub(super) fn mode_name(mode: Mode) -> &'static str {
 }
 
 /// An id of `kind` whose mode is the mode it is listed in.
-pub(super) fn check_id(kind: Kind, id: &str, mode: Mode) -> Result<(), TransferError> {
+pub(in crate::store) fn check_id(kind: Kind, id: &str, mode: Mode) -> Result<(), TransferError> {
     match ObjectId::parse(kind, id) {
         Some(parsed) if parsed.mode() == mode => Ok(()),
         Some(_) => Err(refused(format!(
@@ -355,7 +354,7 @@ fn check_json(id: &str, field: &str, text: &str) -> Result<(), TransferError> {
 
 /// What can be checked of one row on its own, before it is written: ids
 /// of the right kind and mode, values the API can read back.
-pub(super) fn check_row(item: &ExportItem, mode: Mode) -> Result<(), TransferError> {
+pub(in crate::store) fn check_row(item: &ExportItem, mode: Mode) -> Result<(), TransferError> {
     match item {
         ExportItem::Link(link) => {
             check_id(Kind::Link, &link.id, mode)?;
@@ -364,14 +363,14 @@ pub(super) fn check_row(item: &ExportItem, mode: Mode) -> Result<(), TransferErr
         ExportItem::Token(token) => {
             check_id(Kind::Token, &token.id, mode)?;
             check_json(&token.id, "card", &token.card)?;
-            super::sql::outcome_from_code(token.outcome.clone())
+            crate::store::rows::outcome_from_code(token.outcome.clone())
                 .map(drop)
                 .map_err(|_| refused(format!("{} has an unknown outcome", token.id)))
         }
         ExportItem::Charge(charge) => {
             check_id(Kind::Charge, &charge.id, mode)?;
             check_currency(&charge.id, &charge.currency)?;
-            super::sql::card_from_json(&charge.card)
+            crate::store::rows::card_from_json(&charge.card)
                 .map_err(|_| refused(format!("{}: card is not a stored card", charge.id)))?;
             let failure = match &charge.failure_code {
                 Some(code) => Some(FailureCode::parse(code).ok_or_else(|| {
@@ -410,13 +409,13 @@ pub(super) fn check_row(item: &ExportItem, mode: Mode) -> Result<(), TransferErr
 /// Why an insert failed: a unique key met an existing row. Which one is
 /// worked out after the rollback (PostgreSQL answers nothing more in an
 /// aborted transaction).
-pub(super) fn is_conflict(e: &sqlx::Error) -> bool {
+pub(in crate::store) fn is_conflict(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|db| db.is_unique_violation())
 }
 
 /// Why an import stopped, before its rollback.
-pub(super) enum ImportFailure {
+pub(in crate::store) enum ImportFailure {
     Transfer(TransferError),
     /// A row's unique key is taken: by a row already in the database, or
     /// by an earlier row of the document.
@@ -433,8 +432,8 @@ impl From<TransferError> for ImportFailure {
     }
 }
 
-impl From<super::StoreError> for ImportFailure {
-    fn from(e: super::StoreError) -> Self {
+impl From<crate::store::StoreError> for ImportFailure {
+    fn from(e: crate::store::StoreError) -> Self {
         ImportFailure::Transfer(e.into())
     }
 }
@@ -447,7 +446,7 @@ impl From<sqlx::Error> for ImportFailure {
 
 impl ImportFailure {
     /// The failure of inserting `id` into `section`'s table.
-    pub(super) fn insert(section: Section, id: &str, e: sqlx::Error) -> ImportFailure {
+    pub(in crate::store) fn insert(section: Section, id: &str, e: sqlx::Error) -> ImportFailure {
         if is_conflict(&e) {
             ImportFailure::Conflict {
                 section,
@@ -462,7 +461,12 @@ impl ImportFailure {
 
 /// The message for a conflict, once it is known whether `id` is already
 /// in the database.
-pub(super) fn conflict_message(section: Section, id: &str, detail: &str, exists: bool) -> String {
+pub(in crate::store) fn conflict_message(
+    section: Section,
+    id: &str,
+    detail: &str,
+    exists: bool,
+) -> String {
     let what = noun(section);
     if exists {
         format!(
@@ -475,8 +479,8 @@ pub(super) fn conflict_message(section: Section, id: &str, detail: &str, exists:
 }
 
 /// A mode being imported: its head, and where its rows have got to.
-pub(super) struct ModeImport {
-    pub head: super::records::ModeRecord,
+pub(in crate::store) struct ModeImport {
+    pub head: crate::store::records::ModeRecord,
     pub section: Section,
     pub charges: Numbering,
     pub refunds: Numbering,
@@ -484,7 +488,7 @@ pub(super) struct ModeImport {
 }
 
 impl ModeImport {
-    pub(super) fn new(head: super::records::ModeRecord) -> ModeImport {
+    pub(in crate::store) fn new(head: crate::store::records::ModeRecord) -> ModeImport {
         ModeImport {
             head,
             section: Section::Links,
@@ -494,12 +498,12 @@ impl ModeImport {
         }
     }
 
-    pub(super) fn mode(&self) -> Mode {
+    pub(in crate::store) fn mode(&self) -> Mode {
         self.head.mode()
     }
 
     /// Checks a row's place: sections in order, numberings dense.
-    pub(super) fn accept(&mut self, item: &ExportItem) -> Result<(), TransferError> {
+    pub(in crate::store) fn accept(&mut self, item: &ExportItem) -> Result<(), TransferError> {
         let Some(section) = item.section() else {
             return Ok(());
         };
@@ -527,7 +531,7 @@ impl ModeImport {
     }
 
     /// The document's counters against the rows it listed.
-    pub(super) fn check_counters(&self) -> Result<(), TransferError> {
+    pub(in crate::store) fn check_counters(&self) -> Result<(), TransferError> {
         let (mode, counters) = (self.mode(), &self.head.counters);
         self.charges
             .check_counter(Section::Charges, mode, &counters.charges)?;
@@ -539,7 +543,7 @@ impl ModeImport {
 }
 
 /// `acct_` and a suffix of `[0-9a-z]`, as accounts are made.
-pub(super) fn check_account_id(id: &str) -> Result<(), TransferError> {
+pub(in crate::store) fn check_account_id(id: &str) -> Result<(), TransferError> {
     let valid = id.strip_prefix("acct_").is_some_and(|s| {
         !s.is_empty()
             && s.bytes()
