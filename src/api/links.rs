@@ -5,14 +5,14 @@ use super::error::{ApiError, Result};
 use super::objects::{LinkObject, ListObject, charges_list};
 use super::params::Params;
 use super::version::{RequestedVersion, Version};
+use super::visible::{self, Visible};
 use super::{AppState, IdPath, json_bytes, json_response};
 use crate::api::auth::{LinkReader, SecretKey};
+use crate::domain::Kind;
 use crate::domain::charge::Charge;
 use crate::domain::id::new_id;
 use crate::domain::link::{Link, NewLink};
 use crate::domain::list::{ListWindow, Micros, Page, now};
-use crate::domain::{Kind, ObjectId};
-use crate::store::Principal;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
@@ -32,20 +32,6 @@ async fn render(state: &AppState, link: &Link, version: Version, at: Micros) -> 
     Ok(serde_json::to_vec(&object)
         .map_err(ApiError::internal)?
         .into())
-}
-
-/// A well-formed link id that the principal can see.
-async fn visible_link(state: &AppState, principal: &Principal, raw: &str) -> Result<Link> {
-    let id = ObjectId::parse(Kind::Link, raw).ok_or_else(|| ApiError::InvalidLinkId(raw.into()))?;
-    let not_found = || ApiError::not_found("link", id.as_str());
-    if id.mode() != principal.mode {
-        return Err(not_found());
-    }
-    state
-        .store
-        .link(&principal.account_id, principal.mode, id.as_str())
-        .await?
-        .ok_or_else(not_found)
 }
 
 pub async fn create(
@@ -158,7 +144,7 @@ pub async fn retrieve(
             return Ok(json_bytes(bytes));
         }
     }
-    let link = visible_link(&state, &principal, &raw).await?;
+    let link = visible::link(&state, &principal, &raw).await?;
     let version = version.resolve()?;
     let bytes = render(&state, &link, version, at).await?;
     match stamp {
@@ -178,13 +164,13 @@ pub async fn delete(
     IdPath(raw): IdPath,
     version: RequestedVersion,
 ) -> Result<Response> {
-    let link = visible_link(&state, &principal, &raw).await?;
+    let link = visible::link(&state, &principal, &raw).await?;
     let version = version.resolve()?;
     let deleted = state
         .store
         .delete_link(&principal.account_id, principal.mode, &link.id, now())
         .await?
-        .ok_or_else(|| ApiError::not_found("link", link.id.clone()))?;
+        .ok_or_else(|| Link::not_found(&link.id))?;
     Ok(json_bytes(render(&state, &deleted, version, now()).await?))
 }
 
@@ -223,7 +209,7 @@ pub async fn charges(
         }
     }
     // Errors in their order: the id, then the parameters.
-    let link = visible_link(&state, &principal, &raw).await?;
+    let link = visible::link(&state, &principal, &raw).await?;
     let version = version.resolve()?;
     let window = params.window(at)?;
     let page = state.store.link_charges(&link.id, &window).await?;

@@ -16,6 +16,7 @@ pub mod reset;
 pub mod search;
 pub mod tokens;
 pub mod version;
+pub mod visible;
 
 use crate::store::Store;
 use axum::Router;
