@@ -6,14 +6,14 @@ use super::objects::{ListObject, RefundObject};
 use super::params::Params;
 use super::version::{RequestedVersion, Version};
 use super::visible::{self, Visible};
-use super::{AppState, json_response};
+use super::{AppState, IdPath, json_response};
 use crate::api::auth::SecretKey;
 use crate::domain::Kind;
 use crate::domain::charge::Charge;
 use crate::domain::id::new_id;
 use crate::domain::list::{Page, now};
 use crate::domain::refund::{NewRefund, Refund, parse_amount};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 
 fn list(page: &Page<Refund>, location: String, version: Version) -> Response {
@@ -28,7 +28,7 @@ fn list(page: &Page<Refund>, location: String, version: Version) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     SecretKey(principal): SecretKey,
-    Path(charge_id): Path<String>,
+    IdPath(charge_id): IdPath,
     version: RequestedVersion,
     params: Params,
 ) -> Result<Response> {
@@ -57,7 +57,7 @@ pub async fn create(
 pub async fn for_charge(
     State(state): State<AppState>,
     SecretKey(principal): SecretKey,
-    Path(charge_id): Path<String>,
+    IdPath(charge_id): IdPath,
     version: RequestedVersion,
     params: Params,
 ) -> Result<Response> {
@@ -75,7 +75,7 @@ pub async fn for_charge(
 pub async fn retrieve(
     State(state): State<AppState>,
     SecretKey(principal): SecretKey,
-    Path((charge_id, refund_id)): Path<(String, String)>,
+    IdPath((charge_id, refund_id)): IdPath<(String, String)>,
     version: RequestedVersion,
 ) -> Result<Response> {
     let charge = visible::charge(&state, &principal, &charge_id).await?;
