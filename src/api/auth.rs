@@ -96,7 +96,7 @@ impl FromRequestParts<AppState> for LinkReader {
         let (principal, stamp) = match token {
             Some(_) => (principal(state, token, &hash).await?, None),
             None => {
-                let IdPath(raw) = IdPath::from_request_parts(parts, state).await?;
+                let IdPath(raw): IdPath = IdPath::from_request_parts(parts, state).await?;
                 state
                     .store
                     .principal_and_link_stamp(&hash, &raw)

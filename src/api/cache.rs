@@ -247,7 +247,7 @@ impl ReadCache {
         })
     }
 
-    pub fn link<L: CommitLog + ?Sized>(
+    fn link<L: CommitLog + ?Sized>(
         &self,
         store: &L,
         token: Option<ChangeToken>,
@@ -261,7 +261,7 @@ impl ReadCache {
     }
 
     /// The answer kept for `key` if its link's stamp is still `stamp`.
-    pub fn stamped_link(&self, key: &LinkKey, stamp: LinkStamp) -> Option<Bytes> {
+    fn stamped_link(&self, key: &LinkKey, stamp: LinkStamp) -> Option<Bytes> {
         let stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
         match stamped.answers.get(key) {
             Some((kept, bytes)) if *kept == stamp => Some(bytes.clone()),
@@ -270,7 +270,7 @@ impl ReadCache {
     }
 
     /// Keeps an answer read after its link's stamp was `stamp`.
-    pub fn keep_stamped_link(&self, key: LinkKey, stamp: LinkStamp, bytes: Bytes) {
+    fn keep_stamped_link(&self, key: LinkKey, stamp: LinkStamp, bytes: Bytes) {
         let mut stamped = self.stamped.lock().unwrap_or_else(|e| e.into_inner());
         if stamped.answers.len() >= MAX_ENTRIES || stamped.bytes + bytes.len() > MAX_LINK_BYTES {
             stamped.answers.clear();
@@ -283,7 +283,7 @@ impl ReadCache {
         }
     }
 
-    pub fn keep_link<L: CommitLog + ?Sized>(
+    fn keep_link<L: CommitLog + ?Sized>(
         &self,
         store: &L,
         token: Option<ChangeToken>,
@@ -315,6 +315,46 @@ impl ReadCache {
                 }
             }
         })
+    }
+
+    /// The answer about a link kept for `key`, or else the one `render`
+    /// builds, kept for the requests after this one if nothing it read has
+    /// changed since. `token` and `stamp` are what the request took before
+    /// its key was checked (see `LinkReader`): with a stamp, the answer is
+    /// kept by the stamp; without one, by the change token. Each request
+    /// with a key counts as a hit or a miss in `paylink_read_cache_total`.
+    /// No key (a request the cache cannot answer) skips the cache
+    /// altogether.
+    pub async fn link_or_render<L, F, E>(
+        &self,
+        store: &L,
+        metrics: &crate::metrics::Metrics,
+        token: Option<ChangeToken>,
+        stamp: Option<LinkStamp>,
+        key: Option<LinkKey>,
+        render: impl FnOnce() -> F,
+    ) -> Result<Bytes, E>
+    where
+        L: CommitLog + ?Sized,
+        F: Future<Output = Result<Bytes, E>>,
+    {
+        let Some(key) = key else {
+            return render().await;
+        };
+        let kept = match stamp {
+            Some(stamp) => self.stamped_link(&key, stamp),
+            None => self.link(store, token, &key),
+        };
+        metrics.read_cache(kept.is_some());
+        if let Some(bytes) = kept {
+            return Ok(bytes);
+        }
+        let bytes = render().await?;
+        match stamp {
+            Some(stamp) => self.keep_stamped_link(key, stamp, bytes.clone()),
+            None => self.keep_link(store, token, key, bytes.clone()),
+        }
+        Ok(bytes)
     }
 }
 
@@ -543,6 +583,52 @@ mod tests {
             cache.keep_principal(store, None, "h", &principal("acct_a"));
             assert_eq!(cache.principal(store, None, "h"), None);
         })
+    }
+
+    /// Answers `key` through `link_or_render` as a request that took its
+    /// token at `version`, and says whether it had to render. Answers kept
+    /// by stamp are left to the HTTP tests on PostgreSQL, whose store
+    /// stamps.
+    async fn answer(
+        cache: &ReadCache,
+        store: &Log,
+        version: u64,
+        key: Option<LinkKey>,
+        rendered: Result<&'static [u8], ()>,
+    ) -> (Result<Bytes, ()>, bool) {
+        let metrics = crate::metrics::Metrics::new();
+        let mut called = false;
+        let bytes = cache
+            .link_or_render(store, &metrics, token(version), None, key, || {
+                called = true;
+                async move { rendered.map(Bytes::from_static) }
+            })
+            .await;
+        (bytes, called)
+    }
+
+    #[tokio::test]
+    async fn one_call_serves_what_it_kept_and_renders_the_rest() {
+        let store = Log(vec![], Default::default(), Default::default());
+        let cache = ReadCache::default();
+        let link_a = || Some(key("link_a", "acct_a", 0));
+        let first = answer(&cache, &store, 1, link_a(), Ok(b"a")).await;
+        assert_eq!(first, (Ok(Bytes::from_static(b"a")), true));
+        let again = answer(&cache, &store, 1, link_a(), Ok(b"b")).await;
+        assert_eq!(again, (Ok(Bytes::from_static(b"a")), false));
+        let moved = answer(&cache, &store, 2, link_a(), Ok(b"c")).await;
+        assert_eq!(moved, (Ok(Bytes::from_static(b"c")), true));
+        // A failed render is answered and not kept.
+        let link_b = || Some(key("link_b", "acct_a", 0));
+        let failed = answer(&cache, &store, 2, link_b(), Err(())).await;
+        assert_eq!(failed, (Err(()), true));
+        let after = answer(&cache, &store, 2, link_b(), Ok(b"d")).await;
+        assert_eq!(after, (Ok(Bytes::from_static(b"d")), true));
+        // Without a key the cache is neither read nor kept.
+        for _ in 0..2 {
+            let unkeyed = answer(&cache, &store, 2, None, Ok(b"e")).await;
+            assert_eq!(unkeyed, (Ok(Bytes::from_static(b"e")), true));
+        }
     }
 
     #[test]

@@ -4,11 +4,12 @@ use super::error::{ApiError, Result};
 use super::objects::{ChargeObject, charges_list};
 use super::params::Params;
 use super::version::RequestedVersion;
+use super::visible::{self, Visible};
 use super::{AppState, IdPath, json_response};
 use crate::api::auth::SecretKey;
-use crate::domain::charge::Completion;
+use crate::domain::Mode;
+use crate::domain::charge::{Charge, Completion};
 use crate::domain::list::now;
-use crate::domain::{Kind, Mode, ObjectId};
 use crate::store::Principal;
 use axum::extract::State;
 use axum::response::Response;
@@ -41,13 +42,7 @@ pub async fn retrieve(
     IdPath(raw): IdPath,
     version: RequestedVersion,
 ) -> Result<Response> {
-    let not_found = || ApiError::not_found("charge", raw.clone());
-    let id = ObjectId::parse(Kind::Charge, &raw).ok_or_else(not_found)?;
-    let charge = state
-        .store
-        .charge(&principal.account_id, principal.mode, id.as_str())
-        .await?
-        .ok_or_else(not_found)?;
+    let charge = visible::charge(&state, &principal, &raw).await?;
     let version = version.resolve()?;
     Ok(json_response(&ChargeObject::new(
         &state.public_url,
@@ -65,18 +60,12 @@ async fn complete(
     version: &RequestedVersion,
     completion: Completion,
 ) -> Result<Response> {
-    let not_found = || ApiError::not_found("charge", raw);
-    let id = ObjectId::parse(Kind::Charge, raw).ok_or_else(not_found)?;
     // Omise has these in test mode only: in live mode there is no such route
     // for a charge, so a live key finds nothing.
     if principal.mode == Mode::Live {
-        return Err(not_found());
+        return Err(Charge::not_found(raw));
     }
-    let charge = state
-        .store
-        .charge(&principal.account_id, principal.mode, id.as_str())
-        .await?
-        .ok_or_else(not_found)?;
+    let charge = visible::charge(state, principal, raw).await?;
     let version = version.resolve()?;
     match state
         .store
@@ -94,7 +83,7 @@ async fn complete(
             charge.id,
             status.as_str()
         ))),
-        None => Err(not_found()),
+        None => Err(Charge::not_found(raw)),
     }
 }
 

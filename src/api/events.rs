@@ -1,15 +1,16 @@
 //! `GET /events`, `GET /events/{id}`, `GET /charges/{id}/events`, and the
 //! event body webhooks carry.
 
-use super::error::{ApiError, Result};
+use super::error::Result;
 use super::objects::{EventObject, EventParts, ListObject};
 use super::params::Params;
 use super::version::{RequestedVersion, Version};
+use super::visible;
 use super::{AppState, IdPath, json_response};
 use crate::api::auth::SecretKey;
+use crate::domain::Mode;
 use crate::domain::event::{Event, WebhookDelivery};
 use crate::domain::list::{Page, now};
-use crate::domain::{Kind, Mode, ObjectId};
 use crate::store::{Principal, Store, StoreResult};
 use axum::extract::State;
 use axum::response::Response;
@@ -99,13 +100,7 @@ pub async fn retrieve(
     IdPath(raw): IdPath,
     version: RequestedVersion,
 ) -> Result<Response> {
-    let not_found = || ApiError::not_found("event", raw.clone());
-    let id = ObjectId::parse(Kind::Event, &raw).ok_or_else(not_found)?;
-    let event = state
-        .store
-        .event(&principal.account_id, principal.mode, id.as_str())
-        .await?
-        .ok_or_else(not_found)?;
+    let event = visible::event(&state, &principal, &raw).await?;
     let version = version.resolve()?;
     let data_version =
         data_version(state.store.as_ref(), &principal.account_id, principal.mode).await?;
@@ -129,13 +124,7 @@ pub async fn for_charge(
     version: RequestedVersion,
     params: Params,
 ) -> Result<Response> {
-    let not_found = || ApiError::not_found("charge", raw.clone());
-    let id = ObjectId::parse(Kind::Charge, &raw).ok_or_else(not_found)?;
-    let charge = state
-        .store
-        .charge(&principal.account_id, principal.mode, id.as_str())
-        .await?
-        .ok_or_else(not_found)?;
+    let charge = visible::charge(&state, &principal, &raw).await?;
     let version = version.resolve()?;
     let window = params.window(now())?;
     let page = state.store.charge_events(&charge.id, &window).await?;

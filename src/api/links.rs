@@ -5,14 +5,14 @@ use super::error::{ApiError, Result};
 use super::objects::{LinkObject, ListObject, charges_list};
 use super::params::Params;
 use super::version::{RequestedVersion, Version};
+use super::visible::{self, Visible};
 use super::{AppState, IdPath, json_bytes, json_response};
 use crate::api::auth::{LinkReader, SecretKey};
+use crate::domain::Kind;
 use crate::domain::charge::Charge;
 use crate::domain::id::new_id;
 use crate::domain::link::{Link, NewLink};
 use crate::domain::list::{ListWindow, Micros, Page, now};
-use crate::domain::{Kind, ObjectId};
-use crate::store::Principal;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
@@ -25,6 +25,22 @@ async fn first_charges(state: &AppState, link: &Link, at: Micros) -> Result<Page
         .await?)
 }
 
+/// One window of the link's charges as a JSON list, as of `at`.
+async fn render_charges(
+    state: &AppState,
+    link: &Link,
+    window: &ListWindow,
+    version: Version,
+    at: Micros,
+) -> Result<Bytes> {
+    let page = state.store.link_charges(&link.id, window).await?;
+    let location = format!("/links/{}/charges", link.id);
+    let list = charges_list(&state.public_url, &page, location, version, at);
+    Ok(serde_json::to_vec(&list)
+        .map_err(ApiError::internal)?
+        .into())
+}
+
 /// The link object as JSON, as of `at`.
 async fn render(state: &AppState, link: &Link, version: Version, at: Micros) -> Result<Bytes> {
     let charges = first_charges(state, link, at).await?;
@@ -32,20 +48,6 @@ async fn render(state: &AppState, link: &Link, version: Version, at: Micros) -> 
     Ok(serde_json::to_vec(&object)
         .map_err(ApiError::internal)?
         .into())
-}
-
-/// A well-formed link id that the principal can see.
-async fn visible_link(state: &AppState, principal: &Principal, raw: &str) -> Result<Link> {
-    let id = ObjectId::parse(Kind::Link, raw).ok_or_else(|| ApiError::InvalidLinkId(raw.into()))?;
-    let not_found = || ApiError::not_found("link", id.as_str());
-    if id.mode() != principal.mode {
-        return Err(not_found());
-    }
-    state
-        .store
-        .link(&principal.account_id, principal.mode, id.as_str())
-        .await?
-        .ok_or_else(not_found)
 }
 
 pub async fn create(
@@ -139,7 +141,7 @@ pub async fn retrieve(
     version: RequestedVersion,
 ) -> Result<Response> {
     let at = now();
-    let key = |version: Version| LinkKey {
+    let key = version.resolve().ok().map(|version| LinkKey {
         link_id: raw.clone(),
         account_id: principal.account_id.clone(),
         live: principal.mode.is_live(),
@@ -147,28 +149,22 @@ pub async fn retrieve(
         view: LinkView::Object {
             second: at.div_euclid(1_000_000),
         },
-    };
-    if let Ok(version) = version.resolve() {
-        let kept = match stamp {
-            Some(stamp) => state.cache.stamped_link(&key(version), stamp),
-            None => state.cache.link(state.store.as_ref(), token, &key(version)),
-        };
-        state.metrics.read_cache(kept.is_some());
-        if let Some(bytes) = kept {
-            return Ok(json_bytes(bytes));
-        }
-    }
-    let link = visible_link(&state, &principal, &raw).await?;
-    let version = version.resolve()?;
-    let bytes = render(&state, &link, version, at).await?;
-    match stamp {
-        Some(stamp) => state
-            .cache
-            .keep_stamped_link(key(version), stamp, bytes.clone()),
-        None => state
-            .cache
-            .keep_link(state.store.as_ref(), token, key(version), bytes.clone()),
-    }
+    });
+    let bytes = state
+        .cache
+        .link_or_render(
+            state.store.as_ref(),
+            &state.metrics,
+            token,
+            stamp,
+            key,
+            || async {
+                let link = visible::link(&state, &principal, &raw).await?;
+                let version = version.resolve()?;
+                render(&state, &link, version, at).await
+            },
+        )
+        .await?;
     Ok(json_bytes(bytes))
 }
 
@@ -178,13 +174,13 @@ pub async fn delete(
     IdPath(raw): IdPath,
     version: RequestedVersion,
 ) -> Result<Response> {
-    let link = visible_link(&state, &principal, &raw).await?;
+    let link = visible::link(&state, &principal, &raw).await?;
     let version = version.resolve()?;
     let deleted = state
         .store
         .delete_link(&principal.account_id, principal.mode, &link.id, now())
         .await?
-        .ok_or_else(|| ApiError::not_found("link", link.id.clone()))?;
+        .ok_or_else(|| Link::not_found(&link.id))?;
     Ok(json_bytes(render(&state, &deleted, version, now()).await?))
 }
 
@@ -212,32 +208,22 @@ pub async fn charges(
         }),
         _ => None,
     };
-    if let Some(key) = &key {
-        let kept = match stamp {
-            Some(stamp) => state.cache.stamped_link(key, stamp),
-            None => state.cache.link(state.store.as_ref(), token, key),
-        };
-        state.metrics.read_cache(kept.is_some());
-        if let Some(bytes) = kept {
-            return Ok(json_bytes(bytes));
-        }
-    }
-    // Errors in their order: the id, then the parameters.
-    let link = visible_link(&state, &principal, &raw).await?;
-    let version = version.resolve()?;
-    let window = params.window(at)?;
-    let page = state.store.link_charges(&link.id, &window).await?;
-    let location = format!("/links/{}/charges", link.id);
-    let list = charges_list(&state.public_url, &page, location, version, at);
-    let bytes: Bytes = serde_json::to_vec(&list)
-        .map_err(ApiError::internal)?
-        .into();
-    match (key, stamp) {
-        (Some(key), Some(stamp)) => state.cache.keep_stamped_link(key, stamp, bytes.clone()),
-        (Some(key), None) => state
-            .cache
-            .keep_link(state.store.as_ref(), token, key, bytes.clone()),
-        (None, _) => {}
-    }
+    let bytes = state
+        .cache
+        .link_or_render(
+            state.store.as_ref(),
+            &state.metrics,
+            token,
+            stamp,
+            key,
+            || async {
+                // Errors in their order: the id, then the parameters.
+                let link = visible::link(&state, &principal, &raw).await?;
+                let version = version.resolve()?;
+                let window = params.window(at)?;
+                render_charges(&state, &link, &window, version, at).await
+            },
+        )
+        .await?;
     Ok(json_bytes(bytes))
 }

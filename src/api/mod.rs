@@ -16,6 +16,7 @@ pub mod reset;
 pub mod search;
 pub mod tokens;
 pub mod version;
+pub mod visible;
 
 use crate::store::Store;
 use axum::Router;
@@ -28,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on, options};
 use error::ApiError;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::sync::Arc;
 use tower_http::cors::{Any, CorsLayer};
@@ -72,17 +74,19 @@ pub struct ApiConfig {
     pub authorize_timeout: i64,
 }
 
-/// An id from the path; a path that does not decode is an unknown route.
+/// An id from the path, or a tuple of them for a nested path
+/// (`IdPath<(String, String)>`); a path that does not decode is an
+/// unknown route.
 #[derive(Debug, Clone)]
-pub struct IdPath(pub String);
+pub struct IdPath<T = String>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for IdPath<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<String>::from_request_parts(parts, state)
+        Path::<T>::from_request_parts(parts, state)
             .await
-            .map(|Path(id)| IdPath(id))
+            .map(|Path(ids)| IdPath(ids))
             .map_err(|_| ApiError::RouteNotFound)
     }
 }

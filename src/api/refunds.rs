@@ -5,27 +5,16 @@ use super::error::{ApiError, Result};
 use super::objects::{ListObject, RefundObject};
 use super::params::Params;
 use super::version::{RequestedVersion, Version};
-use super::{AppState, json_response};
+use super::visible::{self, Visible};
+use super::{AppState, IdPath, json_response};
 use crate::api::auth::SecretKey;
+use crate::domain::Kind;
 use crate::domain::charge::Charge;
 use crate::domain::id::new_id;
 use crate::domain::list::{Page, now};
 use crate::domain::refund::{NewRefund, Refund, parse_amount};
-use crate::domain::{Kind, ObjectId};
-use crate::store::Principal;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-
-/// A well-formed charge id that the principal can see.
-async fn visible_charge(state: &AppState, principal: &Principal, raw: &str) -> Result<Charge> {
-    let not_found = || ApiError::not_found("charge", raw);
-    let id = ObjectId::parse(Kind::Charge, raw).ok_or_else(not_found)?;
-    state
-        .store
-        .charge(&principal.account_id, principal.mode, id.as_str())
-        .await?
-        .ok_or_else(not_found)
-}
 
 fn list(page: &Page<Refund>, location: String, version: Version) -> Response {
     let data = page
@@ -39,11 +28,11 @@ fn list(page: &Page<Refund>, location: String, version: Version) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     SecretKey(principal): SecretKey,
-    Path(charge_id): Path<String>,
+    IdPath(charge_id): IdPath,
     version: RequestedVersion,
     params: Params,
 ) -> Result<Response> {
-    let charge = visible_charge(&state, &principal, &charge_id).await?;
+    let charge = visible::charge(&state, &principal, &charge_id).await?;
     let version = version.resolve()?;
     let bad = ApiError::BadRequest;
     let amount = parse_amount(params.int("amount", bad)?).map_err(bad)?;
@@ -59,21 +48,20 @@ pub async fn create(
     };
     match state.store.create_refund(&new).await? {
         Ok(refund) => Ok(json_response(&RefundObject::new(&refund, version))),
-        Err(refusal) => Err(refusal.message(amount).map_or_else(
-            || ApiError::not_found("charge", &charge.id),
-            ApiError::FailedRefund,
-        )),
+        Err(refusal) => Err(refusal
+            .message(amount)
+            .map_or_else(|| Charge::not_found(&charge.id), ApiError::FailedRefund)),
     }
 }
 
 pub async fn for_charge(
     State(state): State<AppState>,
     SecretKey(principal): SecretKey,
-    Path(charge_id): Path<String>,
+    IdPath(charge_id): IdPath,
     version: RequestedVersion,
     params: Params,
 ) -> Result<Response> {
-    let charge = visible_charge(&state, &principal, &charge_id).await?;
+    let charge = visible::charge(&state, &principal, &charge_id).await?;
     let version = version.resolve()?;
     let window = params.window(now())?;
     let page = state.store.charge_refunds(&charge.id, &window).await?;
@@ -87,22 +75,11 @@ pub async fn for_charge(
 pub async fn retrieve(
     State(state): State<AppState>,
     SecretKey(principal): SecretKey,
-    Path((charge_id, refund_id)): Path<(String, String)>,
+    IdPath((charge_id, refund_id)): IdPath<(String, String)>,
     version: RequestedVersion,
 ) -> Result<Response> {
-    let charge = visible_charge(&state, &principal, &charge_id).await?;
-    let not_found = || ApiError::not_found("refund", &refund_id);
-    let id = ObjectId::parse(Kind::Refund, &refund_id).ok_or_else(not_found)?;
-    let refund = state
-        .store
-        .refund(
-            &principal.account_id,
-            principal.mode,
-            &charge.id,
-            id.as_str(),
-        )
-        .await?
-        .ok_or_else(not_found)?;
+    let charge = visible::charge(&state, &principal, &charge_id).await?;
+    let refund = visible::refund(&state, &principal, &charge, &refund_id).await?;
     let version = version.resolve()?;
     Ok(json_response(&RefundObject::new(&refund, version)))
 }

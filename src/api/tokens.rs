@@ -4,13 +4,14 @@ use super::error::{ApiError, Result};
 use super::objects::TokenObject;
 use super::params::Params;
 use super::version::RequestedVersion;
+use super::visible;
 use super::{AppState, IdPath, json_response};
 use crate::api::auth::{AnyKey, PublicKey};
 use crate::domain::card::{CardInput, validate};
 use crate::domain::charge::{StoredCard, Token};
 use crate::domain::id::new_id;
 use crate::domain::list::now;
-use crate::domain::{Kind, Mode, ObjectId};
+use crate::domain::{Kind, Mode};
 use axum::extract::State;
 use axum::response::Response;
 
@@ -85,12 +86,6 @@ pub async fn retrieve(
     IdPath(raw): IdPath,
     version: RequestedVersion,
 ) -> Result<Response> {
-    let not_found = || ApiError::not_found("token", raw.clone());
-    let id = ObjectId::parse(Kind::Token, &raw).ok_or_else(not_found)?;
-    let token = state
-        .store
-        .token(&principal.account_id, principal.mode, id.as_str())
-        .await?
-        .ok_or_else(not_found)?;
+    let token = visible::token(&state, &principal, &raw).await?;
     Ok(json_response(&TokenObject::new(&token, version.resolve()?)))
 }

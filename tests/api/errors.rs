@@ -201,6 +201,35 @@ async fn unknown_routes_and_wrong_methods() {
         .assert_error(405, "method_not_allowed");
 }
 
+async fn path_ids_that_do_not_decode_are_unknown_routes() {
+    let app = TestApp::spawn().await;
+    let charge = "chrg_test_5xuy4w91xqz7d1w9u0t";
+    for (method, path) in [
+        (Method::GET, "/links/%FF".to_owned()),
+        (Method::DELETE, "/links/%FF".to_owned()),
+        (Method::GET, "/links/%FF/charges".to_owned()),
+        (Method::GET, "/charges/%FF".to_owned()),
+        (Method::GET, "/charges/%FF/events".to_owned()),
+        (Method::POST, "/charges/%FF/mark_as_paid".to_owned()),
+        (Method::GET, "/charges/%FF/refunds".to_owned()),
+        (Method::POST, "/charges/%FF/refunds".to_owned()),
+        (
+            Method::GET,
+            "/charges/%FF/refunds/rfnd_test_5xuy4w91xqz7d1w9u0t".to_owned(),
+        ),
+        (Method::GET, format!("/charges/{charge}/refunds/%FF")),
+        (Method::GET, "/events/%FF".to_owned()),
+        (Method::GET, "/tokens/%FF".to_owned()),
+    ] {
+        let reply = send(app.request(method.clone(), &path, app.sk())).await;
+        reply.assert_error(404, "not_found");
+        assert_eq!(
+            reply.body["message"], "the requested resource was not found",
+            "{method} {path}"
+        );
+    }
+}
+
 async fn bad_list_parameters() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -392,6 +421,7 @@ crate::helpers::db_tests!(
     malformed_link_ids_are_invalid_link_id,
     ids_this_key_cannot_see_are_not_found,
     unknown_routes_and_wrong_methods,
+    path_ids_that_do_not_decode_are_unknown_routes,
     bad_list_parameters,
     precedence_is_authentication_then_id_then_parameters,
     malformed_bodies_change_nothing,
