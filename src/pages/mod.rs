@@ -13,7 +13,7 @@ mod views;
 use crate::api::AppState;
 use crate::api::error::{ApiError, current_request_id};
 use crate::api::params::Params;
-use crate::api::tokens::tokenize;
+use crate::api::tokens::{BillingAddress, tokenize};
 use crate::domain::card::{CardError, CardInput, problems};
 use crate::domain::charge::{Charge, ChargeStatus, Completion, PayRefusal};
 use crate::domain::id::{Kind, link_ids_for_code, new_id, payment_code};
@@ -30,7 +30,6 @@ use axum::{Extension, Router};
 use form_token::FormToken;
 use i18n::Lang;
 use maud::Markup;
-use serde_json::{Map, json};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -437,30 +436,23 @@ impl CardFields {
         raw.trim().parse::<u16>().map_or(-1, i64::from)
     }
 
-    fn problems(&self) -> Vec<CardError> {
-        let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-        let input = CardInput {
+    /// The fields as a card to check and tokenize.
+    fn input(&self) -> CardInput<'_> {
+        CardInput {
             name: &self.name,
             number: self.number.trim(),
             expiration_month: Self::number_of(&self.month),
             expiration_year: Self::number_of(&self.year),
             security_code: self.security_code.trim(),
-        };
-        problems(&input, (i32::from(today.year()), today.month() as u8))
+        }
     }
 
-    /// The fields as `tokenize` reads them, checked the same way as above.
-    fn to_params(&self) -> Params {
-        let mut card = Map::new();
-        card.insert("name".into(), json!(self.name));
-        card.insert("number".into(), json!(self.number.trim()));
-        card.insert(
-            "expiration_month".into(),
-            json!(Self::number_of(&self.month)),
-        );
-        card.insert("expiration_year".into(), json!(Self::number_of(&self.year)));
-        card.insert("security_code".into(), json!(self.security_code.trim()));
-        Params::from_map(card)
+    fn problems(&self) -> Vec<CardError> {
+        let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+        problems(
+            &self.input(),
+            (i32::from(today.year()), today.month() as u8),
+        )
     }
 
     fn typed(&self) -> Typed {
@@ -591,7 +583,9 @@ async fn pay(
                 };
                 return pages.form(StatusCode::BAD_REQUEST, &link, form);
             }
-            tokenize(&state, &link.account_id, link.mode, &card.to_params())
+            // The form asks for no address.
+            let address = Ok(BillingAddress::default());
+            tokenize(&state, &link.account_id, link.mode, &card.input(), address)
                 .await
                 .map(|token| token.id)
         }
