@@ -34,7 +34,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use tower_http::set_header::SetResponseHeaderLayer;
-use views::{Form, Frame, Notice, Tone, Typed};
+use views::{Form, Frame, NoticeContent, Tone, Typed};
 
 /// Script and styles come only from paylink's own files, never inline; the
 /// form may post only back here; no other site may frame the page.
@@ -165,131 +165,106 @@ impl Pages<'_> {
         response
     }
 
-    fn notice(&self, status: StatusCode, link: Option<&Link>, notice: &Notice) -> Response {
-        let frame = self.frame(link, self.pay_path());
-        self.render(status, views::notice_page(&frame, notice))
-    }
-
-    fn not_available(&self) -> Response {
+    /// The page of a notice, about `link` when it is known.
+    fn notice(&self, link: Option<&Link>, notice: Notice) -> Response {
         let t = self.lang.lang.text();
-        self.notice(
-            StatusCode::NOT_FOUND,
-            None,
-            &Notice {
-                tone: Tone::Info,
-                title: t.unavailable_title,
-                text: t.unavailable_text,
-                subject: None,
-                reference: None,
-                action: None,
-            },
-        )
-    }
-
-    fn already_paid(&self, status: StatusCode, link: &Link) -> Response {
-        let t = self.lang.lang.text();
-        self.notice(
-            status,
-            Some(link),
-            &Notice {
-                tone: Tone::Info,
-                title: t.used_title,
-                text: t.used_text,
-                subject: Some(self.subject(link)),
-                reference: None,
-                action: None,
-            },
-        )
-    }
-
-    /// A single-use link whose 3-D Secure payment is not yet complete.
-    fn in_progress(&self, link: &Link) -> Response {
-        let t = self.lang.lang.text();
-        self.notice(
-            StatusCode::CONFLICT,
-            Some(link),
-            &Notice {
-                tone: Tone::Info,
-                title: t.in_progress_title,
-                text: t.in_progress_text,
-                subject: Some(self.subject(link)),
-                reference: None,
-                action: None,
-            },
-        )
-    }
-
-    fn live_unavailable(&self, link: &Link) -> Response {
-        let t = self.lang.lang.text();
-        self.notice(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Some(link),
-            &Notice {
-                tone: Tone::Warn,
-                title: t.live_title,
-                text: t.live_text,
-                subject: Some(self.subject(link)),
-                reference: None,
-                action: None,
-            },
-        )
-    }
-
-    /// A card token the payment cannot use: the payer starts again.
-    fn card_again(&self, status: StatusCode, link: &Link, title: &str) -> Response {
-        let t = self.lang.lang.text();
-        let action = link
-            .accepts_payment()
-            .then(|| (self.href(&self.pay_path()), t.back_to_payment));
-        self.notice(
-            status,
-            Some(link),
-            &Notice {
-                tone: Tone::Warn,
+        // Back to the form, while the link takes payments.
+        let to_form = |label| {
+            link.filter(|link| link.accepts_payment())
+                .map(|_| (self.href(&self.pay_path()), label))
+        };
+        let (status, tone, title, text, action) = match notice {
+            Notice::Unavailable => (
+                StatusCode::NOT_FOUND,
+                Tone::Info,
+                t.unavailable_title,
+                t.unavailable_text,
+                None,
+            ),
+            Notice::AlreadyPaid(status) => (status, Tone::Info, t.used_title, t.used_text, None),
+            Notice::InProgress => (
+                StatusCode::CONFLICT,
+                Tone::Info,
+                t.in_progress_title,
+                t.in_progress_text,
+                None,
+            ),
+            Notice::LiveUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Tone::Warn,
+                t.live_title,
+                t.live_text,
+                None,
+            ),
+            Notice::CardAgain { status, title } => (
+                status,
+                Tone::Warn,
                 title,
-                text: t.enter_card_again,
-                subject: Some(self.subject(link)),
-                reference: None,
-                action,
-            },
-        )
+                t.enter_card_again,
+                to_form(t.back_to_payment),
+            ),
+            Notice::ChargeMissing => (
+                StatusCode::NOT_FOUND,
+                Tone::Info,
+                t.charge_missing_title,
+                t.charge_missing_text,
+                to_form(t.back_to_payment),
+            ),
+            Notice::Pending { charge_id } => (
+                StatusCode::ACCEPTED,
+                Tone::Info,
+                t.pending_title,
+                t.pending_text,
+                Some((self.href(&authorize_path(charge_id)), t.continue_to_bank)),
+            ),
+            Notice::Expired => (
+                StatusCode::GONE,
+                Tone::Warn,
+                t.expired_title,
+                t.expired_text,
+                to_form(t.try_another_card),
+            ),
+            Notice::Failure(status) => (status, Tone::Warn, t.error_title, t.error_text, None),
+        };
+        let failure = matches!(notice, Notice::Failure(_));
+        let content = NoticeContent {
+            tone,
+            title,
+            text,
+            subject: link.filter(|_| !failure).map(|link| self.subject(link)),
+            reference: failure.then(current_request_id).flatten(),
+            action,
+        };
+        let frame = self.frame(link, self.pay_path());
+        self.render(status, views::notice_page(&frame, &content))
     }
 
     /// An API failure (database down, internal error) as a page. Internal
     /// errors log their cause, as the API's do, under the request id shown.
     fn failure(&self, link: Option<&Link>, error: ApiError) -> Response {
         let status = error.status();
+        // What a page about a known link can find missing is the card
+        // token it was sent.
         if let (Some(link), ApiError::NotFound { .. }) = (link, &error) {
-            return self.card_again(status, link, self.lang.lang.text().token_missing_title);
+            let title = self.lang.lang.text().token_missing_title;
+            return self.notice(Some(link), Notice::CardAgain { status, title });
         }
         if status.is_server_error() {
             drop(error.into_response());
         }
-        let t = self.lang.lang.text();
-        self.notice(
-            status,
-            link,
-            &Notice {
-                tone: Tone::Warn,
-                title: t.error_title,
-                text: t.error_text,
-                subject: None,
-                reference: current_request_id(),
-                action: None,
-            },
-        )
+        self.notice(link, Notice::Failure(status))
     }
 
     /// The page to show instead of the form when the link cannot be paid.
     fn refusal(&self, link: &Link, used_status: StatusCode) -> Option<Response> {
         if link.deleted() {
-            Some(self.not_available())
+            Some(self.notice(None, Notice::Unavailable))
         } else if link.used() {
-            Some(self.already_paid(used_status, link))
+            Some(self.notice(Some(link), Notice::AlreadyPaid(used_status)))
         } else if link.pending_charge_id.is_some() {
-            Some(self.in_progress(link))
+            Some(self.notice(Some(link), Notice::InProgress))
         } else if link.mode == Mode::Live && !self.state.config.live_payments {
-            Some(self.live_unavailable(link))
+            Some(self.notice(Some(link), Notice::LiveUnavailable))
         } else {
             None
         }
@@ -327,6 +302,35 @@ impl Pages<'_> {
             self.see_outcome(&charge.id)
         }
     }
+}
+
+/// What a notice tells the payer.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Notice<'a> {
+    /// No link by this code, a deleted link, or no charge by this id at
+    /// the test bank.
+    Unavailable,
+    /// A single-use link that is paid; the status differs between its
+    /// form and a payment.
+    AlreadyPaid(StatusCode),
+    /// A single-use link whose 3-D Secure payment is not yet complete.
+    InProgress,
+    /// A live-mode link while live payments are off.
+    LiveUnavailable,
+    /// A card token the payment cannot use, `title` saying why: the payer
+    /// starts again.
+    CardAgain {
+        status: StatusCode,
+        title: &'static str,
+    },
+    /// An outcome asked for a charge this link did not make.
+    ChargeMissing,
+    /// A charge still waiting for the payer at the test bank.
+    Pending { charge_id: &'a str },
+    /// A charge that waited at the test bank too long.
+    Expired,
+    /// A failure of the server's own, with the request id to quote.
+    Failure(StatusCode),
 }
 
 /// The form as it is rendered: a token, and what to show again.
@@ -380,7 +384,7 @@ impl Pages<'_> {
                 }
                 Ok(link)
             }
-            Ok(None) => Err(self.not_available()),
+            Ok(None) => Err(self.notice(None, Notice::Unavailable)),
             Err(e) => Err(self.failure(None, e)),
         }
     }
@@ -630,15 +634,25 @@ async fn pay(
     let t = lang.lang.text();
     match outcome {
         Ok(Ok(charge)) => pages.see_charge(&charge),
-        Ok(Err(PayRefusal::LinkUsed)) => pages.already_paid(StatusCode::CONFLICT, &link),
-        Ok(Err(PayRefusal::PaymentInProgress)) => pages.in_progress(&link),
-        Ok(Err(PayRefusal::LinkUnavailable)) => pages.not_available(),
-        Ok(Err(PayRefusal::TokenUsed)) => {
-            pages.card_again(StatusCode::BAD_REQUEST, &link, t.token_used_title)
+        Ok(Err(PayRefusal::LinkUsed)) => {
+            pages.notice(Some(&link), Notice::AlreadyPaid(StatusCode::CONFLICT))
         }
-        Ok(Err(PayRefusal::TokenNotFound)) => {
-            pages.card_again(StatusCode::NOT_FOUND, &link, t.token_missing_title)
-        }
+        Ok(Err(PayRefusal::PaymentInProgress)) => pages.notice(Some(&link), Notice::InProgress),
+        Ok(Err(PayRefusal::LinkUnavailable)) => pages.notice(None, Notice::Unavailable),
+        Ok(Err(PayRefusal::TokenUsed)) => pages.notice(
+            Some(&link),
+            Notice::CardAgain {
+                status: StatusCode::BAD_REQUEST,
+                title: t.token_used_title,
+            },
+        ),
+        Ok(Err(PayRefusal::TokenNotFound)) => pages.notice(
+            Some(&link),
+            Notice::CardAgain {
+                status: StatusCode::NOT_FOUND,
+                title: t.token_missing_title,
+            },
+        ),
         Err(e) => pages.failure(Some(&link), e.into()),
     }
 }
@@ -676,24 +690,7 @@ async fn complete(
     };
     let charge = match charge {
         Ok(Some(charge)) => charge,
-        Ok(None) => {
-            let t = lang.lang.text();
-            let action = link
-                .accepts_payment()
-                .then(|| (pages.href(&pages.pay_path()), t.back_to_payment));
-            return pages.notice(
-                StatusCode::NOT_FOUND,
-                Some(&link),
-                &Notice {
-                    tone: Tone::Info,
-                    title: t.charge_missing_title,
-                    text: t.charge_missing_text,
-                    subject: Some(pages.subject(&link)),
-                    reference: None,
-                    action,
-                },
-            );
-        }
+        Ok(None) => return pages.notice(Some(&link), Notice::ChargeMissing),
         Err(e) => return pages.failure(Some(&link), e),
     };
     let amount = charge.currency.format(charge.amount, lang.lang.locale());
@@ -719,29 +716,12 @@ async fn complete(
             )
         }
         ChargeStatus::Pending => pages.notice(
-            StatusCode::ACCEPTED,
             Some(&link),
-            &Notice {
-                tone: Tone::Info,
-                title: t.pending_title,
-                text: t.pending_text,
-                subject: Some(pages.subject(&link)),
-                reference: None,
-                action: Some((pages.href(&authorize_path(&charge.id)), t.continue_to_bank)),
+            Notice::Pending {
+                charge_id: &charge.id,
             },
         ),
-        ChargeStatus::Expired => pages.notice(
-            StatusCode::GONE,
-            Some(&link),
-            &Notice {
-                tone: Tone::Warn,
-                title: t.expired_title,
-                text: t.expired_text,
-                subject: Some(pages.subject(&link)),
-                reference: None,
-                action: retry.map(|href| (href, t.try_another_card)),
-            },
-        ),
+        ChargeStatus::Expired => pages.notice(Some(&link), Notice::Expired),
     }
 }
 
@@ -771,7 +751,7 @@ async fn at_bank<'a>(
                 lang,
                 merchant: Default::default(),
             };
-            return Err(pages.not_available());
+            return Err(pages.notice(None, Notice::Unavailable));
         }
         Err(e) => {
             let pages = Pages {
