@@ -12,7 +12,7 @@ use crate::api::error::ApiError;
 use crate::api::params::Params;
 use crate::api::tokens::{BillingAddress, tokenize};
 use crate::domain::card::{CardError, CardInput, problems};
-use crate::domain::charge::PayRefusal;
+use crate::domain::charge::{Charge, PayRefusal};
 use crate::domain::id::{Kind, link_ids_for_code, new_id};
 use crate::domain::link::Link;
 use crate::domain::list::now;
@@ -32,6 +32,26 @@ pub(super) async fn show(
 ) -> Response {
     let pages = Pages::new(&state, code, lang);
     pages.card_form().await.unwrap_or_else(|page| page)
+}
+
+/// `POST /pay/{code}`: pays with the form's card, or with a `token`, and
+/// redirects to the outcome.
+pub(super) async fn pay(
+    State(state): State<AppState>,
+    PageCode(code): PageCode,
+    lang: PageLang,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    params: Params,
+) -> Response {
+    let pages = Pages::new(&state, code, lang);
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    if let Some(paid) = pages.pay_with_token_at_once(&params, &ip).await {
+        return paid;
+    }
+    pages
+        .pay_with_form(&params, ip)
+        .await
+        .unwrap_or_else(|page| page)
 }
 
 /// The card fields of the form, as typed.
@@ -113,6 +133,35 @@ impl FormState {
     }
 }
 
+/// What a submitted form's token says: it names the one charge the form
+/// may make.
+struct SentForm {
+    /// Whether the request carried a form token at all.
+    sent: bool,
+    /// The token, if this server made it.
+    token: Option<FormToken>,
+    /// The one charge this form may make.
+    charge_id: Option<String>,
+}
+
+impl SentForm {
+    fn read(link: &Link, params: &Params) -> Result<SentForm, ApiError> {
+        let sent = params.text("form_token", ApiError::BadRequest)?;
+        let token = sent.as_deref().and_then(FormToken::parse);
+        Ok(SentForm {
+            sent: sent.is_some(),
+            charge_id: token.as_ref().map(|token| token.charge_id(link)),
+            token,
+        })
+    }
+
+    /// The token for the form shown again: the same one while no charge
+    /// is made, so that the form still makes one charge at most.
+    fn token_again(&self) -> FormToken {
+        self.token.clone().unwrap_or_else(FormToken::generate)
+    }
+}
+
 impl Pages<'_> {
     /// The link's card form, unless the link takes no payment.
     async fn card_form(&self) -> Step<Response> {
@@ -156,187 +205,205 @@ impl Pages<'_> {
         };
         self.render(status, views::pay_page(&frame, &view))
     }
-}
 
-/// A script paying with a card token (no form): the token's id names the
-/// mode, so the link's id is known without reading it, and the payment
-/// itself checks everything else. `None` when the request is not of that
-/// kind or the payment was refused: the full path then answers, reading
-/// the link to say why.
-async fn pay_with_token_at_once(
-    state: &AppState,
-    pages: &Pages<'_>,
-    params: &Params,
-    ip: &Option<String>,
-) -> Option<Response> {
-    if params
-        .text("form_token", ApiError::BadRequest)
-        .ok()?
-        .is_some()
-    {
-        return None;
-    }
-    let raw = params.text("token", ApiError::InvalidCard).ok()??;
-    let token = ObjectId::parse(Kind::Token, &raw)?;
-    if token.mode() == Mode::Live && !state.config.live_payments {
-        return None;
-    }
-    let [test_id, live_id] = link_ids_for_code(&pages.code)?;
-    let payment = Payment {
-        charge_id: new_id(Kind::Charge, token.mode()),
-        link_id: if token.mode() == Mode::Test {
+    /// A script paying with a card token (no form): the token's id names
+    /// the mode, so the link's id is known without reading it, and the
+    /// payment itself checks everything else. `None` when the request is
+    /// not of that kind or the payment was refused: the full path then
+    /// answers, reading the link to say why.
+    async fn pay_with_token_at_once(
+        &self,
+        params: &Params,
+        ip: &Option<String>,
+    ) -> Option<Response> {
+        if params
+            .text("form_token", ApiError::BadRequest)
+            .ok()?
+            .is_some()
+        {
+            return None;
+        }
+        let raw = params.text("token", ApiError::InvalidCard).ok()??;
+        let token = ObjectId::parse(Kind::Token, &raw)?;
+        if token.mode() == Mode::Live && !self.state.config.live_payments {
+            return None;
+        }
+        let [test_id, live_id] = link_ids_for_code(&self.code)?;
+        let link_id = if token.mode() == Mode::Test {
             test_id
         } else {
             live_id
-        },
-        token_id: raw,
-        ip: ip.clone(),
-        now: now(),
-        authorize_timeout: state.config.authorize_timeout,
-    };
-    let outcome = state.store.pay_link(&payment).await;
-    state.metrics.payment(&outcome);
-    match outcome {
-        Ok(Ok(charge)) => Some(pages.see_charge(&charge)),
-        Ok(Err(_)) => None,
-        Err(e) => Some(pages.failure(None, e.into())),
-    }
-}
-
-/// `POST /pay/{code}`: pays with the form's card, or with a `token`, and
-/// redirects to the outcome.
-pub(super) async fn pay(
-    State(state): State<AppState>,
-    PageCode(code): PageCode,
-    lang: PageLang,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    params: Params,
-) -> Response {
-    let pages = Pages::new(&state, code, lang);
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
-    if let Some(paid) = pay_with_token_at_once(&state, &pages, &params, &ip).await {
-        return paid;
-    }
-    let link = match pages.link().await {
-        Ok(link) => link,
-        Err(page) => return page,
-    };
-    let card = CardFields::from_params(&params);
-    // The form's token names the one charge this form may make: if it is
-    // made already, this is a repeat (a second click, a reload), and the
-    // payer sees that charge's outcome rather than pays again.
-    let sent_token = match params.text("form_token", ApiError::BadRequest) {
-        Ok(sent) => sent,
-        Err(e) => return pages.failure(Some(&link), e),
-    };
-    let form_token = sent_token.as_deref().and_then(FormToken::parse);
-    let form_charge = form_token.as_ref().map(|token| token.charge_id(&link));
-    if let Some(id) = &form_charge {
-        match made_charge(&state, &link, id).await {
-            Ok(Some(charge)) => return pages.see_charge(&charge),
-            Ok(None) => {}
-            Err(e) => return pages.failure(Some(&link), e),
+        };
+        let charge_id = new_id(Kind::Charge, token.mode());
+        match self.pay_link(charge_id, link_id, raw, ip.clone()).await {
+            Ok(Ok(charge)) => Some(self.see_charge(&charge)),
+            Ok(Err(_)) => None,
+            Err(e) => Some(self.failure(None, e)),
         }
     }
-    if let Some(page) = pages.refusal(&link, StatusCode::CONFLICT) {
-        return page;
+
+    /// The payment as the form sends it, step by step.
+    async fn pay_with_form(&self, params: &Params, ip: Option<String>) -> Step<Response> {
+        let link = self.link().await?;
+        let card = CardFields::from_params(params);
+        let form = SentForm::read(&link, params).map_err(|e| self.failure(Some(&link), e))?;
+        self.charged_already(&link, &form).await?;
+        if let Some(refused) = self.refusal(&link, StatusCode::CONFLICT) {
+            return Err(refused);
+        }
+        if form.sent && form.token.is_none() {
+            // Not a token this server made: start the form afresh.
+            let afresh = FormState {
+                typed: card.typed(),
+                notice: Some(self.lang.lang.text().form_expired),
+                ..FormState::fresh()
+            };
+            return Err(self.form(StatusCode::BAD_REQUEST, &link, afresh));
+        }
+        let token = self.card_token(&link, &form, &card, params).await?;
+        let charge_id = form
+            .charge_id
+            .clone()
+            .unwrap_or_else(|| new_id(Kind::Charge, link.mode));
+        let outcome = self.pay_link(charge_id, link.id.clone(), token, ip).await;
+        Ok(self.after_payment(&link, &form, outcome).await)
     }
-    if sent_token.is_some() && form_token.is_none() {
-        // Not a token this server made: start the form afresh.
-        let form = FormState {
-            typed: card.typed(),
-            notice: Some(lang.lang.text().form_expired),
-            ..FormState::fresh()
+
+    /// A form whose charge is made already is a repeat (a second click, a
+    /// reload): the payer sees that charge's outcome rather than pays again.
+    async fn charged_already(&self, link: &Link, form: &SentForm) -> Step<()> {
+        let Some(id) = &form.charge_id else {
+            return Ok(());
         };
-        return pages.form(StatusCode::BAD_REQUEST, &link, form);
+        match made_charge(self.state, link, id).await {
+            Ok(Some(charge)) => Err(self.see_charge(&charge)),
+            Ok(None) => Ok(()),
+            Err(e) => Err(self.failure(Some(link), e)),
+        }
     }
-    let token = match params.text("token", ApiError::InvalidCard) {
-        Ok(Some(raw)) => card_token(&raw),
-        Ok(None) => {
-            let errors = card.problems();
-            if !errors.is_empty() {
-                let form = FormState {
-                    token: form_token.unwrap_or_else(FormToken::generate),
-                    typed: card.typed(),
-                    errors,
-                    notice: None,
-                };
-                return pages.form(StatusCode::BAD_REQUEST, &link, form);
-            }
-            // The form asks for no address.
-            let address = Ok(BillingAddress::default());
-            tokenize(&state, &link.account_id, link.mode, &card.input(), address)
+
+    /// The card token to pay with: the one sent, or one made from the
+    /// typed card. A card with problems comes back as the form, each
+    /// problem at its field.
+    async fn card_token(
+        &self,
+        link: &Link,
+        form: &SentForm,
+        card: &CardFields,
+        params: &Params,
+    ) -> Step<String> {
+        let token = match params.text("token", ApiError::InvalidCard) {
+            Ok(Some(raw)) => sent_token(&raw),
+            Ok(None) => {
+                let errors = card.problems();
+                if !errors.is_empty() {
+                    let again = FormState {
+                        token: form.token_again(),
+                        typed: card.typed(),
+                        errors,
+                        notice: None,
+                    };
+                    return Err(self.form(StatusCode::BAD_REQUEST, link, again));
+                }
+                // The form asks for no address.
+                let address = Ok(BillingAddress::default());
+                tokenize(
+                    self.state,
+                    &link.account_id,
+                    link.mode,
+                    &card.input(),
+                    address,
+                )
                 .await
                 .map(|token| token.id)
-        }
-        Err(e) => Err(e),
-    };
-    let token = match token {
-        Ok(token) => token,
-        // Only a card that changed validity between the check and the token
-        // (a month ending) gets here: show the form again all the same.
-        Err(ApiError::InvalidCard(_)) => {
-            let form = FormState {
-                token: form_token.unwrap_or_else(FormToken::generate),
-                typed: card.typed(),
-                errors: vec![],
-                notice: Some(lang.lang.text().check_details),
-            };
-            return pages.form(StatusCode::BAD_REQUEST, &link, form);
-        }
-        Err(e) => return pages.failure(Some(&link), e),
-    };
-    let payment = Payment {
-        charge_id: form_charge
-            .clone()
-            .unwrap_or_else(|| new_id(Kind::Charge, link.mode)),
-        link_id: link.id.clone(),
-        token_id: token,
-        ip,
-        now: now(),
-        authorize_timeout: state.config.authorize_timeout,
-    };
-    let outcome = state.store.pay_link(&payment).await;
-    state.metrics.payment(&outcome);
-    if !matches!(outcome, Ok(Ok(_))) {
-        // The same form submitted twice at once: the twin that lost the
-        // race finds the charge the winner made under the form's id.
-        if let Some(id) = &form_charge {
-            if let Ok(Some(charge)) = made_charge(&state, &link, id).await {
-                return pages.see_charge(&charge);
+            }
+            Err(e) => Err(e),
+        };
+        token.map_err(|e| match e {
+            // A `token` that is not text, or a card that changed validity
+            // between the check and the token (a month ending): show the
+            // form again all the same.
+            ApiError::InvalidCard(_) => {
+                let again = FormState {
+                    token: form.token_again(),
+                    typed: card.typed(),
+                    errors: vec![],
+                    notice: Some(self.lang.lang.text().check_details),
+                };
+                self.form(StatusCode::BAD_REQUEST, link, again)
+            }
+            e => self.failure(Some(link), e),
+        })
+    }
+
+    /// Pays the link, counting the outcome.
+    async fn pay_link(
+        &self,
+        charge_id: String,
+        link_id: String,
+        token_id: String,
+        ip: Option<String>,
+    ) -> Result<Result<Charge, PayRefusal>, ApiError> {
+        let payment = Payment {
+            charge_id,
+            link_id,
+            token_id,
+            ip,
+            now: now(),
+            authorize_timeout: self.state.config.authorize_timeout,
+        };
+        let outcome = self.state.store.pay_link(&payment).await;
+        self.state.metrics.payment(&outcome);
+        outcome.map_err(ApiError::from)
+    }
+
+    /// Where a form's payment leads: its charge, or why there is none.
+    async fn after_payment(
+        &self,
+        link: &Link,
+        form: &SentForm,
+        outcome: Result<Result<Charge, PayRefusal>, ApiError>,
+    ) -> Response {
+        if !matches!(outcome, Ok(Ok(_))) {
+            // The same form submitted twice at once: the twin that lost the
+            // race finds the charge the winner made under the form's id.
+            if let Some(id) = &form.charge_id {
+                if let Ok(Some(charge)) = made_charge(self.state, link, id).await {
+                    return self.see_charge(&charge);
+                }
             }
         }
-    }
-    let t = lang.lang.text();
-    match outcome {
-        Ok(Ok(charge)) => pages.see_charge(&charge),
-        Ok(Err(PayRefusal::LinkUsed)) => {
-            pages.notice(Some(&link), Notice::AlreadyPaid(StatusCode::CONFLICT))
+        let t = self.lang.lang.text();
+        match outcome {
+            Ok(Ok(charge)) => self.see_charge(&charge),
+            Ok(Err(PayRefusal::LinkUsed)) => {
+                self.notice(Some(link), Notice::AlreadyPaid(StatusCode::CONFLICT))
+            }
+            Ok(Err(PayRefusal::PaymentInProgress)) => self.notice(Some(link), Notice::InProgress),
+            Ok(Err(PayRefusal::LinkUnavailable)) => self.notice(None, Notice::Unavailable),
+            Ok(Err(PayRefusal::TokenUsed)) => self.notice(
+                Some(link),
+                Notice::CardAgain {
+                    status: StatusCode::BAD_REQUEST,
+                    title: t.token_used_title,
+                },
+            ),
+            Ok(Err(PayRefusal::TokenNotFound)) => self.notice(
+                Some(link),
+                Notice::CardAgain {
+                    status: StatusCode::NOT_FOUND,
+                    title: t.token_missing_title,
+                },
+            ),
+            Err(e) => self.failure(Some(link), e),
         }
-        Ok(Err(PayRefusal::PaymentInProgress)) => pages.notice(Some(&link), Notice::InProgress),
-        Ok(Err(PayRefusal::LinkUnavailable)) => pages.notice(None, Notice::Unavailable),
-        Ok(Err(PayRefusal::TokenUsed)) => pages.notice(
-            Some(&link),
-            Notice::CardAgain {
-                status: StatusCode::BAD_REQUEST,
-                title: t.token_used_title,
-            },
-        ),
-        Ok(Err(PayRefusal::TokenNotFound)) => pages.notice(
-            Some(&link),
-            Notice::CardAgain {
-                status: StatusCode::NOT_FOUND,
-                title: t.token_missing_title,
-            },
-        ),
-        Err(e) => pages.failure(Some(&link), e.into()),
     }
 }
 
 /// A card token sent instead of card fields, as a script paying the page
 /// would send one made with `POST /tokens`. Whether it is the link's
 /// account's and mode's, and unused, the payment itself checks.
-fn card_token(raw: &str) -> Result<String, ApiError> {
+fn sent_token(raw: &str) -> Result<String, ApiError> {
     ObjectId::parse(Kind::Token, raw)
         .map(|id| id.as_str().to_owned())
         .ok_or_else(|| ApiError::not_found("token", raw))
