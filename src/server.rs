@@ -1,7 +1,7 @@
 //! Builds the application and runs it until stopped.
 
 use crate::api::error::{ApiError, REQUEST_ID};
-use crate::api::{ApiConfig, AppState, Shared, router};
+use crate::api::{ApiConfig, AppState, Shared, api_routes, method_not_allowed, route_not_found};
 use crate::config::ServeConfig;
 use crate::connections::{ConnectionLimits, default_max_connections, raise_open_file_limit};
 use crate::domain::id::{Kind, new_plain_id};
@@ -90,6 +90,17 @@ async fn request_context(
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// Every route of the API and the payment pages. Pages sit above the API
+/// (they read its state and errors), so the two meet here, not in either.
+pub fn router(state: AppState) -> Router {
+    api_routes()
+        .into_router()
+        .merge(crate::pages::routes())
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
 }
 
 /// A panic answers like any internal error; the panic text stays in the log.

@@ -131,11 +131,13 @@ async fn serve_metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn route_not_found() -> ApiError {
+/// The answer to a path no route takes: Omise's `not_found` error.
+pub async fn route_not_found() -> ApiError {
     ApiError::RouteNotFound
 }
 
-async fn method_not_allowed() -> ApiError {
+/// The answer to a method a path does not take.
+pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
@@ -172,6 +174,11 @@ impl ApiRoutes {
     /// Every method and path the API answers (not the payment pages).
     pub fn table(&self) -> &[(Method, &'static str)] {
         &self.table
+    }
+
+    /// The routes, for the application's router.
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
     }
 }
 
@@ -245,14 +252,4 @@ pub fn api_routes() -> ApiRoutes {
     api.router = api.router.merge(tokens_router.layer(cors));
     api.table.extend(tokens.table);
     api
-}
-
-/// Every route of the API and the payment pages.
-pub fn router(state: AppState) -> Router {
-    api_routes()
-        .router
-        .merge(crate::pages::routes())
-        .fallback(route_not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
 }

@@ -15,14 +15,75 @@ use crate::domain::{Kind, Mode};
 use axum::extract::State;
 use axum::response::Response;
 
-/// Validates card fields and stores a token for them. `card` holds the
-/// fields without brackets: `name`, `number`, `expiration_month`, ...
+/// The billing address a token's card may carry.
+#[derive(Debug, Default)]
+pub struct BillingAddress {
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+}
+
+/// Validates a card and stores a token for it: the one way tokens are
+/// made, for `POST /tokens` and for the payment page's form alike. A card
+/// with a problem is `invalid_card`, with the first problem as message.
+///
+/// `address` is as the request gave it: a malformed one is reported only
+/// for a card that is otherwise valid, so that the card's problem comes
+/// first.
 pub async fn tokenize(
     state: &AppState,
     account_id: &str,
     mode: Mode,
-    card: &Params,
+    card: &CardInput<'_>,
+    address: Result<BillingAddress>,
 ) -> Result<Token> {
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    // The account id salts fingerprints: the same card looks different to
+    // different merchants, as it does on Omise.
+    let valid = validate(
+        card,
+        (i32::from(today.year()), today.month() as u8),
+        account_id,
+    )
+    .map_err(|e| ApiError::InvalidCard(e.to_string()))?;
+    let address = address?;
+    // An address part too long to keep is dropped, not refused.
+    let kept = |part: Option<String>| part.filter(|s| s.chars().count() <= 255);
+    let created_at = now();
+    let token = Token {
+        id: new_id(Kind::Token, mode),
+        account_id: account_id.to_owned(),
+        mode,
+        card: StoredCard::new(
+            new_id(Kind::Card, mode),
+            &valid,
+            kept(address.city),
+            kept(address.postal_code),
+            created_at,
+        ),
+        outcome: valid.outcome,
+        used: false,
+        created_at,
+    };
+    state.store.insert_token(&token).await?;
+    Ok(token)
+}
+
+/// The address fields of a `card` parameter.
+fn billing_address(card: &Params) -> Result<BillingAddress> {
+    Ok(BillingAddress {
+        city: card.text("city", ApiError::InvalidCard)?,
+        postal_code: card.text("postal_code", ApiError::InvalidCard)?,
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    PublicKey(principal): PublicKey,
+    version: RequestedVersion,
+    params: Params,
+) -> Result<Response> {
+    let version = version.resolve()?;
+    let card = params.object("card", ApiError::InvalidCard)?;
     let invalid = ApiError::InvalidCard;
     let name = card.text("name", invalid)?.unwrap_or_default();
     let number = card.text("number", invalid)?.unwrap_or_default();
@@ -34,49 +95,15 @@ pub async fn tokenize(
         expiration_year: card.int("expiration_year", invalid)?.unwrap_or(0),
         security_code: &security_code,
     };
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-    // The account id salts fingerprints: the same card looks different to
-    // different merchants, as it does on Omise.
-    let valid = validate(
+    let address = billing_address(&card);
+    let token = tokenize(
+        &state,
+        &principal.account_id,
+        principal.mode,
         &input,
-        (i32::from(today.year()), today.month() as u8),
-        account_id,
+        address,
     )
-    .map_err(|e| ApiError::InvalidCard(e.to_string()))?;
-    let optional = |name: &str| -> Result<Option<String>> {
-        Ok(card
-            .text(name, invalid)?
-            .filter(|s| s.chars().count() <= 255))
-    };
-    let created_at = now();
-    let token = Token {
-        id: new_id(Kind::Token, mode),
-        account_id: account_id.to_owned(),
-        mode,
-        card: StoredCard::new(
-            new_id(Kind::Card, mode),
-            &valid,
-            optional("city")?,
-            optional("postal_code")?,
-            created_at,
-        ),
-        outcome: valid.outcome,
-        used: false,
-        created_at,
-    };
-    state.store.insert_token(&token).await?;
-    Ok(token)
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    PublicKey(principal): PublicKey,
-    version: RequestedVersion,
-    params: Params,
-) -> Result<Response> {
-    let version = version.resolve()?;
-    let card = params.object("card", ApiError::InvalidCard)?;
-    let token = tokenize(&state, &principal.account_id, principal.mode, &card).await?;
+    .await?;
     Ok(json_response(&TokenObject::new(&token, version)))
 }
 

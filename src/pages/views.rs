@@ -382,8 +382,9 @@ pub fn bank_page(
     panel(frame, Tone::Warn, t.bank_title, content)
 }
 
-/// A page that explains why there is nothing to pay here.
-pub struct Notice<'a> {
+/// What a notice page says: why there is nothing to pay here, or what to
+/// do next.
+pub struct NoticeContent<'a> {
     pub tone: Tone,
     pub title: &'a str,
     pub text: &'a str,
@@ -395,7 +396,7 @@ pub struct Notice<'a> {
     pub action: Option<(String, &'a str)>,
 }
 
-pub fn notice_page(frame: &Frame, notice: &Notice) -> Markup {
+pub fn notice_page(frame: &Frame, notice: &NoticeContent) -> Markup {
     let t = frame.t();
     let content = html! {
         @if let Some((title, amount)) = &notice.subject {
