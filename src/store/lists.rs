@@ -154,6 +154,21 @@ macro_rules! impl_list_glue {
                     })
                 }
 
+                /// The sequence number the query finds at `at`, if any.
+                async fn seq_at(
+                    conn: &mut <$db as sqlx::Database>::Connection,
+                    sql: &str,
+                    binds: &[&str],
+                    mode: Option<Mode>,
+                    at: i64,
+                ) -> StoreResult<Option<i64>> {
+                    let row = Self::scoped(sql, binds, mode)
+                        .bind(at)
+                        .fetch_optional(conn)
+                        .await?;
+                    Ok(row.map(|r| r.try_get(0)).transpose()?)
+                }
+
                 /// One page of any table numbered by sequence (per link, or
                 /// per account and mode): two index seeks find the window's
                 /// first and last numbers, so `total` is a difference and
@@ -171,28 +186,18 @@ macro_rules! impl_list_glue {
                 ) -> StoreResult<Page<<$db as sqlx::Database>::Row>> {
                     let (start, end) = window.created_range();
                     let n = binds.len() + usize::from(mode.is_some());
-                    let lo_sql = format!(
-                        "SELECT {seq} FROM {table} WHERE {scope} AND created_at >= ${} \
-                         ORDER BY created_at, {seq} LIMIT 1",
-                        n + 1
-                    );
-                    let lo: Option<i64> = Self::scoped(&lo_sql, binds, mode)
-                        .bind(start)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                        .map(|r| r.try_get(0))
-                        .transpose()?;
-                    let hi_sql = format!(
-                        "SELECT {seq} FROM {table} WHERE {scope} AND created_at < ${} \
-                         ORDER BY created_at DESC, {seq} DESC LIMIT 1",
-                        n + 1
-                    );
-                    let hi: Option<i64> = Self::scoped(&hi_sql, binds, mode)
-                        .bind(end)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                        .map(|r| r.try_get(0))
-                        .transpose()?;
+                    // The first number at or after the window's start, and
+                    // the last one before its end.
+                    let edge = |bound: &str, way: &str| {
+                        format!(
+                            "SELECT {seq} FROM {table} WHERE {scope} AND created_at {bound} ${} \
+                             ORDER BY created_at {way}, {seq} {way} LIMIT 1",
+                            n + 1
+                        )
+                    };
+                    let lo =
+                        Self::seq_at(&mut *conn, &edge(">=", "ASC"), binds, mode, start).await?;
+                    let hi = Self::seq_at(&mut *conn, &edge("<", "DESC"), binds, mode, end).await?;
                     let (lo, hi) = match (lo, hi) {
                         (Some(lo), Some(hi)) if lo <= hi => (lo, hi),
                         _ => {
