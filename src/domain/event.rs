@@ -85,6 +85,11 @@ pub fn new_webhook_secret() -> String {
 /// A webhook URI as given: an absolute `http` or `https` URL with a host.
 pub fn parse_webhook_uri(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
+    // A URL parser drops control characters at the ends and encodes them
+    // inside: a URI typed with one is refused, not quietly changed.
+    if raw.chars().any(char::is_control) {
+        return Err("webhook_uri must not contain control characters".to_owned());
+    }
     let url =
         url::Url::parse(raw).map_err(|e| format!("webhook_uri {raw:?} is not a valid URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -126,6 +131,8 @@ mod tests {
             "javascript:alert(1)",
             "http://",
             "",
+            "https://shop.example/\0",
+            "https://shop.example/\u{7}hooks",
         ] {
             assert!(parse_webhook_uri(bad).is_err(), "{bad}");
         }

@@ -230,6 +230,74 @@ async fn path_ids_that_do_not_decode_are_unknown_routes() {
     }
 }
 
+/// A NUL byte cannot be in any id, and PostgreSQL refuses it in any text
+/// it is sent: every route answers it as the Omise error its field
+/// calls for, before any query, on both databases (never a 500).
+async fn nul_bytes_are_refused_in_kind_before_any_query() {
+    let app = TestApp::spawn().await;
+    let charge = "chrg_test_5xuy4w91xqz7d1w9u0t";
+    for (method, path, code) in [
+        (Method::GET, "/links/%00".to_owned(), "invalid_link_id"),
+        (Method::DELETE, "/links/%00".to_owned(), "invalid_link_id"),
+        (
+            Method::GET,
+            "/links/%00/charges".to_owned(),
+            "invalid_link_id",
+        ),
+        (
+            Method::GET,
+            "/links/link_test_%00".to_owned(),
+            "invalid_link_id",
+        ),
+        (Method::GET, "/charges/%00".to_owned(), "not_found"),
+        (
+            Method::GET,
+            "/charges/chrg_test_%00/events".to_owned(),
+            "not_found",
+        ),
+        (
+            Method::POST,
+            "/charges/%00/mark_as_paid".to_owned(),
+            "not_found",
+        ),
+        (Method::GET, "/charges/%00/refunds".to_owned(), "not_found"),
+        (Method::POST, "/charges/%00/refunds".to_owned(), "not_found"),
+        (
+            Method::GET,
+            format!("/charges/{charge}/refunds/%00"),
+            "not_found",
+        ),
+        (Method::GET, "/events/evnt_test_%00".to_owned(), "not_found"),
+        (Method::GET, "/tokens/tokn_test_%00".to_owned(), "not_found"),
+    ] {
+        let reply = send(app.request(method.clone(), &path, app.sk())).await;
+        assert_eq!(reply.body["code"], code, "{method} {path}");
+        reply.assert_error(404, code);
+    }
+    for path in ["/search?scope=charge&query=a%00b", "/charges?order=%00"] {
+        let reply = send(app.request(Method::GET, path, app.sk())).await;
+        assert_eq!(reply.status.as_u16(), 400, "{path}: {:?}", reply.body);
+        assert_eq!(reply.body["object"], "error", "{path}");
+    }
+    let reply = send(app.request(Method::POST, "/links", app.sk()).form(&[
+        ("amount", "1000"),
+        ("currency", "THB"),
+        ("title", "a\0b"),
+        ("description", "d"),
+    ]))
+    .await;
+    assert_eq!(reply.status.as_u16(), 400, "{:?}", reply.body);
+    assert_eq!(reply.body["object"], "error");
+    let reply = send(
+        app.request(Method::PATCH, "/account", app.sk())
+            .form(&[("webhook_uri", "https://shop.example/\0")]),
+    )
+    .await;
+    assert_eq!(reply.status.as_u16(), 400, "{:?}", reply.body);
+    let page = app.client.get(app.url("/pay/%00")).send().await.unwrap();
+    assert_eq!(page.status(), 404);
+}
+
 async fn bad_list_parameters() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -418,6 +486,7 @@ async fn internal_errors_carry_a_request_id_and_no_detail() {
 
 crate::helpers::db_tests!(
     authentication_failures,
+    nul_bytes_are_refused_in_kind_before_any_query,
     malformed_link_ids_are_invalid_link_id,
     ids_this_key_cannot_see_are_not_found,
     unknown_routes_and_wrong_methods,
