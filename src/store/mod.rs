@@ -125,19 +125,6 @@ pub trait Store:
 {
 }
 
-impl<T> Store for T where
-    T: AccountStore
-        + LinkStore
-        + ChargeStore
-        + RefundStore
-        + EventStore
-        + SearchStore
-        + TransferStore
-        + StoreStatus
-        + 'static
-{
-}
-
 /// Implements every concern's trait for `$store` over the sqlx database
 /// `$db`, from the SQL in each concern's file and the hooks of `$store`'s
 /// `Dialect`.
@@ -153,6 +140,7 @@ macro_rules! impl_store {
         $crate::store::search::impl_search_store!($store, $db);
         $crate::store::transfer::impl_import_glue!($store, $db);
         $crate::store::transfer::impl_transfer_store!($store, $db);
+        impl $crate::store::Store for $store {}
     };
 }
 
