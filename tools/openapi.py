@@ -268,8 +268,8 @@ schemas["RefundCreateForm"] = {"type": "object", "required": ["amount"], "proper
 HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){0,3}[A-Za-z](?:[A-Za-z0-9-]{0,20}[A-Za-z0-9])?"
 schemas["AccountUpdate"] = {"type": ["object", "null"], "properties": {
     "webhook_uri": {"type": ["string", "null"],
-                    "pattern": f"^[{WS}]*(?:(?:{ci('http')}|{ci('https')})://{HOST}(?::[1-9][0-9]{{0,3}})?(?:[/?#][\\s\\S]*|[{WS}]*))?$",
-                    "description": "An http or https URL events are POSTed to; empty (or blank) turns delivery off."},
+                    "pattern": f"^[{WS}]*(?:(?:{ci('http')}|{ci('https')})://{HOST}(?::[1-9][0-9]{{0,3}})?(?:[/?#][^\\u0000-\\u001f\\u007f-\\u009f]*)?[{WS}]*)?$",
+                    "description": "An http or https URL events are POSTed to, with no control character; empty (or blank) turns delivery off."},
     "api_version": {"type": ["string", "null"], "pattern": f"^(?:[{WS}]*(?:2019-05-29|2015-11-17)[{WS}]*)?$",
                     "description": "`2019-05-29` or `2015-11-17`: the shape of this mode's event data."},
     "display_name": {"anyOf": [trimmed_text(100, True), {"type": ["number", "boolean", "null"]}], "description": "The name payers see (paylink's own): 1..=100 characters once trimmed. A JSON number or boolean is taken as its JSON text."},
