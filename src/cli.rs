@@ -1,7 +1,8 @@
 //! The command line: `serve`, `migrate`, `account create`, `account roll-keys`,
-//! `account webhook`, `account webhook-secret`, `export`, `import`.
+//! `account webhook`, `account webhook-secret`, `export`, `import`, `pay`
+//! (in `payer.rs`).
 
-use crate::accounts::{create_account, create_named_account, parse_display_name, roll_keys};
+use crate::accounts::{create_named_account, parse_display_name, roll_keys};
 use crate::config::{DatabaseArgs, ServeConfig};
 use crate::domain::Mode;
 use crate::domain::event::{new_webhook_secret, parse_webhook_uri};
@@ -49,6 +50,13 @@ impl Cli {
 pub enum Command {
     /// Run the API and the payment pages.
     Serve(ServeConfig),
+    /// Pay a test link with a test card, as its payment page does, and
+    /// print the charge.
+    ///
+    /// Works on the server's database (the same --database), with or
+    /// without the server running. The card number decides the outcome, as
+    /// on the payment page.
+    Pay(crate::payer::PayArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArgs),
     /// Manage accounts and their keys.
@@ -198,6 +206,7 @@ fn print_keys(keys: &crate::accounts::AccountKeys, json: bool) -> Result<(), Str
 async fn execute(command: Command) -> Result<(), String> {
     match command {
         Command::Serve(config) => serve(config).await,
+        Command::Pay(args) => crate::payer::pay(args).await,
         Command::Export {
             database,
             account,
@@ -345,11 +354,12 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     // A newcomer's first `paylink serve` gives a working account at once.
     if store.account_count().await.map_err(|e| e.to_string())? == 0 {
-        let keys = create_account(store.as_ref())
+        let keys = create_named_account(store.as_ref(), Some(&config.account_name))
             .await
             .map_err(|e| e.to_string())?;
         println!(
-            "Created an account; its keys are shown only this once:\n{}",
+            "Created an account named {:?}; its keys are shown only this once:\n{}",
+            config.account_name,
             keys.describe()
         );
     }

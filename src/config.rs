@@ -8,6 +8,10 @@ use std::time::Duration;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://paylink.db";
 
+/// The display name of the account a first start creates, so that a payer
+/// never reads an account id.
+pub const DEFAULT_ACCOUNT_NAME: &str = "My shop";
+
 /// Where the database is, and how many connections to hold.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -65,6 +69,11 @@ pub struct ServeConfig {
     /// the address actually bound.
     #[arg(long, env = "PAYLINK_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+
+    /// The name payers see on the payment page for the account the first
+    /// start creates (an empty database); `PATCH /account` changes it.
+    #[arg(long, env = "PAYLINK_ACCOUNT_NAME", default_value = DEFAULT_ACCOUNT_NAME, value_parser = crate::accounts::parse_display_name)]
+    pub account_name: String,
 
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PAYLINK_BODY_LIMIT", default_value_t = 64 * 1024)]
@@ -239,6 +248,7 @@ impl ServeConfig {
             addr,
             database: DatabaseArgs::new(database_url),
             public_url: None,
+            account_name: DEFAULT_ACCOUNT_NAME.to_owned(),
             body_limit: 64 * 1024,
             live_payments: false,
             authorize_timeout: Duration::from_secs(15 * 60),

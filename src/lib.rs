@@ -12,6 +12,7 @@ pub mod domain;
 pub mod export;
 pub mod metrics;
 pub mod pages;
+pub mod payer;
 pub mod server;
 pub mod store;
 pub mod telemetry;

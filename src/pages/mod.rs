@@ -15,6 +15,9 @@ mod page;
 mod pay;
 mod views;
 
+pub use page::link_for_code;
+pub use pay::pay_with_card;
+
 use crate::api::AppState;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path};

@@ -123,7 +123,7 @@ impl<'a> Pages<'a> {
 }
 
 /// The link behind a payment code, of either mode.
-async fn link_for_code(state: &AppState, code: &str) -> Result<Option<Link>, ApiError> {
+pub async fn link_for_code(state: &AppState, code: &str) -> Result<Option<Link>, ApiError> {
     let Some(ids) = link_ids_for_code(code) else {
         return Ok(None);
     };

@@ -344,17 +344,7 @@ impl Pages<'_> {
         token_id: String,
         ip: Option<String>,
     ) -> Result<Result<Charge, PayRefusal>, ApiError> {
-        let payment = Payment {
-            charge_id,
-            link_id,
-            token_id,
-            ip,
-            now: now(),
-            authorize_timeout: self.state.config.authorize_timeout,
-        };
-        let outcome = self.state.store.pay_link(&payment).await;
-        self.state.metrics.payment(&outcome);
-        outcome.map_err(ApiError::from)
+        pay_link(self.state, charge_id, link_id, token_id, ip).await
     }
 
     /// Where a form's payment leads: its charge, or why there is none.
@@ -398,6 +388,43 @@ impl Pages<'_> {
             Err(e) => self.failure(Some(link), e),
         }
     }
+}
+
+/// Pays a link with a card token, counting the outcome: the one payment
+/// step of the form, of a script sending a token, and of `paylink pay`.
+async fn pay_link(
+    state: &AppState,
+    charge_id: String,
+    link_id: String,
+    token_id: String,
+    ip: Option<String>,
+) -> Result<Result<Charge, PayRefusal>, ApiError> {
+    let payment = Payment {
+        charge_id,
+        link_id,
+        token_id,
+        ip,
+        now: now(),
+        authorize_timeout: state.config.authorize_timeout,
+    };
+    let outcome = state.store.pay_link(&payment).await;
+    state.metrics.payment(&outcome);
+    outcome.map_err(ApiError::from)
+}
+
+/// Pays a link with a typed card as the form does once the card checks
+/// out: a token made from the card, then the payment. `paylink pay` calls
+/// it; the form takes the same two steps with its own error pages between.
+pub async fn pay_with_card(
+    state: &AppState,
+    link: &Link,
+    card: &CardInput<'_>,
+) -> Result<Result<Charge, PayRefusal>, ApiError> {
+    // The form asks for no address.
+    let address = Ok(BillingAddress::default());
+    let token = tokenize(state, &link.account_id, link.mode, card, address).await?;
+    let charge_id = new_id(Kind::Charge, link.mode);
+    pay_link(state, charge_id, link.id.clone(), token.id, None).await
 }
 
 /// A card token sent instead of card fields, as a script paying the page

@@ -14,6 +14,7 @@ mod links;
 mod lists;
 mod operations;
 mod pages;
+mod pay_command;
 mod payments;
 mod postgres;
 mod refunds;
