@@ -81,6 +81,11 @@ pub fn serve_with(database: &str, flags: &[&str]) -> Served {
 /// The status of a GET with a Basic key, over a plain socket: the CLI
 /// tests are synchronous, like a user's shell.
 pub fn status(url: &str, key: &str) -> u16 {
+    get(url, key).0
+}
+
+/// A GET with a Basic key over a plain socket: the status and the body.
+pub fn get(url: &str, key: &str) -> (u16, String) {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest
         .split_once('/')
@@ -94,7 +99,12 @@ pub fn status(url: &str, key: &str) -> u16 {
     .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    response.split(' ').nth(1).unwrap().parse().unwrap()
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
+        .to_owned();
+    (status, body)
 }
 
 #[test]
@@ -181,6 +191,47 @@ fn serve_creates_and_migrates_a_fresh_database_and_prints_test_keys() {
     let again = serve(&db);
     assert!(!again.printed.contains("Created an account"));
     assert_eq!(status(&format!("{}/links", again.addr), &key), 200);
+}
+
+#[test]
+fn the_first_start_names_its_account_so_payers_never_read_an_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("named.db").display());
+    let server = serve(&db);
+    assert!(
+        server
+            .printed
+            .contains("Created an account named \"My shop\""),
+        "{}",
+        server.printed
+    );
+    let secret = |printed: &str| {
+        printed
+            .lines()
+            .find_map(|l| l.strip_prefix("secret key test:"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let (_, body) = get(
+        &format!("{}/account", server.addr),
+        &secret(&server.printed),
+    );
+    let account: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(account["display_name"], "My shop");
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("pets.db").display());
+    let server = serve_with(&db, &["--account-name", "  Somchai's Pets "]);
+    let (_, body) = get(
+        &format!("{}/account", server.addr),
+        &secret(&server.printed),
+    );
+    let account: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(account["display_name"], "Somchai's Pets");
+    // A name the API would refuse is refused before anything is created.
+    let (ok, _, stderr) = run(&["serve", "--database", &db, "--account-name", " "]);
+    assert!(!ok && stderr.contains("display_name"), "{stderr}");
 }
 
 #[test]
