@@ -17,6 +17,7 @@ mod pages;
 mod pay_command;
 mod payments;
 mod postgres;
+mod readme;
 mod refunds;
 mod replays;
 mod schemathesis;
