@@ -353,7 +353,8 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     // A newcomer's first `paylink serve` gives a working account at once.
-    if store.account_count().await.map_err(|e| e.to_string())? == 0 {
+    let created = store.account_count().await.map_err(|e| e.to_string())? == 0;
+    if created {
         let keys = create_named_account(store.as_ref(), Some(&config.account_name))
             .await
             .map_err(|e| e.to_string())?;
@@ -369,6 +370,12 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
             "listening on all interfaces without --public-url: payment links will point at \
              {} which payers cannot open; set --public-url to the address they use",
             server.public_url
+        );
+    }
+    if created {
+        println!(
+            "Dashboard: {}/dashboard (sign in with the secret key test)",
+            server.public_url.trim_end_matches('/')
         );
     }
     tracing::info!(addr = %server.local_addr, public_url = %server.public_url, "paylink listening");

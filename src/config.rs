@@ -89,6 +89,10 @@ pub struct ServeConfig {
     #[arg(long, env = "PAYLINK_AUTHORIZE_TIMEOUT", default_value = "15m", value_parser = parse_duration)]
     pub authorize_timeout: Duration,
 
+    /// A dashboard session unused this long ends.
+    #[arg(long, env = "PAYLINK_DASHBOARD_IDLE_TIMEOUT", default_value = "12h", value_parser = parse_duration)]
+    pub dashboard_idle_timeout: Duration,
+
     #[command(flatten)]
     pub connections: ConnectionArgs,
 
@@ -252,6 +256,7 @@ impl ServeConfig {
             body_limit: 64 * 1024,
             live_payments: false,
             authorize_timeout: Duration::from_secs(15 * 60),
+            dashboard_idle_timeout: Duration::from_secs(12 * 3600),
             connections: ConnectionArgs::default(),
             webhooks: WebhookArgs::default(),
         }

@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod connections;
+pub mod dashboard;
 pub mod domain;
 pub mod export;
 pub mod metrics;

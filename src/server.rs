@@ -92,12 +92,14 @@ async fn request_context(
     response
 }
 
-/// Every route of the API and the payment pages. Pages sit above the API
-/// (they read its state and errors), so the two meet here, not in either.
-pub fn router(state: AppState) -> Router {
+/// Every route of the API, the payment pages and the dashboard. Pages sit
+/// above the API (they read its state and errors), so they meet here, not
+/// in either.
+pub fn router(state: AppState, dashboard: crate::dashboard::DashboardConfig) -> Router {
     api_routes()
         .into_router()
         .merge(crate::pages::routes())
+        .merge(crate::dashboard::routes(dashboard))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -141,7 +143,11 @@ pub fn app(
         metrics,
         request_timeout: config.connections.request_timeout,
     });
-    router(state)
+    let dashboard = crate::dashboard::DashboardConfig {
+        idle_timeout: config.dashboard_idle_timeout,
+        secure_cookie: public_url.starts_with("https://"),
+    };
+    router(state, dashboard)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(context, request_context))
 }

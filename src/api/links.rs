@@ -67,20 +67,12 @@ pub async fn create(
     )
     .map_err(|e| ApiError::InvalidLink(e.0))?;
     let created_at = now();
-    let link = Link {
-        id: new_id(Kind::Link, principal.mode),
-        account_id: principal.account_id,
-        mode: principal.mode,
-        amount: new.amount.get(),
-        currency: new.currency,
-        title: new.title,
-        description: new.description,
-        multiple: new.multiple,
-        used_at: None,
-        deleted_at: None,
+    let link = new.into_link(
+        new_id(Kind::Link, principal.mode),
+        principal.account_id,
+        principal.mode,
         created_at,
-        pending_charge_id: None,
-    };
+    );
     state.store.insert_link(&link).await?;
     let no_charges = Page {
         data: vec![],

@@ -59,6 +59,24 @@ pub struct NewLink {
 pub struct InvalidLink(pub String);
 
 impl NewLink {
+    /// The link this makes, unused and undeleted, created at `now`.
+    pub fn into_link(self, id: String, account_id: String, mode: Mode, now: Micros) -> Link {
+        Link {
+            id,
+            account_id,
+            mode,
+            amount: self.amount.get(),
+            currency: self.currency,
+            title: self.title,
+            description: self.description,
+            multiple: self.multiple,
+            used_at: None,
+            deleted_at: None,
+            created_at: now,
+            pending_charge_id: None,
+        }
+    }
+
     /// Validates the parameters of `POST /links`; `None` means not given.
     pub fn parse(
         amount: Option<i64>,

@@ -215,6 +215,43 @@ impl Currency {
         }
     }
 
+    /// An amount typed in the main unit as people write it (`1,000.50`,
+    /// `฿1000`, `1 000`), in minor units: at most as many decimals as the
+    /// currency has; the bounds are checked by [`Currency::check_amount`].
+    pub fn parse_main_unit(self, typed: &str) -> Result<i64, String> {
+        let cleaned: String = typed
+            .trim()
+            .trim_start_matches(self.symbol(Locale::En).trim())
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '_'))
+            .collect();
+        let (major, minor) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let exponent = self.exponent() as usize;
+        if !digits(major) || !(minor.is_empty() || digits(minor)) {
+            return Err(format!("{:?} is not an amount", typed.trim()));
+        }
+        if minor.len() > exponent {
+            return Err(match exponent {
+                0 => format!("{} has no decimals", self.code()),
+                n => format!("{} has at most {n} decimals", self.code()),
+            });
+        }
+        let scale = 10_i64.pow(self.exponent());
+        let padded = format!("{minor:0<exponent$}");
+        let minor: i64 = if padded.is_empty() {
+            0
+        } else {
+            padded.parse().unwrap_or(0)
+        };
+        major
+            .parse::<i64>()
+            .ok()
+            .and_then(|major| major.checked_mul(scale))
+            .and_then(|major| major.checked_add(minor))
+            .ok_or_else(|| format!("{:?} is too large", typed.trim()))
+    }
+
     /// Formats an amount for people: symbol, grouped major units, then the
     /// minor digits, e.g. `฿1,000.00` or `¥1,000`.
     ///
@@ -298,6 +335,37 @@ fn group_thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_typed_in_the_main_unit() {
+        assert_eq!(Currency::Thb.parse_main_unit("1,000.50"), Ok(100050));
+        assert_eq!(Currency::Thb.parse_main_unit(" ฿1000 "), Ok(100000));
+        assert_eq!(Currency::Thb.parse_main_unit("20.5"), Ok(2050));
+        assert_eq!(Currency::Jpy.parse_main_unit("1,000"), Ok(1000));
+        assert!(
+            Currency::Jpy
+                .parse_main_unit("10.5")
+                .unwrap_err()
+                .contains("no decimals")
+        );
+        assert!(
+            Currency::Thb
+                .parse_main_unit("1.234")
+                .unwrap_err()
+                .contains("2 decimals")
+        );
+        for bad in [
+            "",
+            "abc",
+            "1.2.3",
+            "-5",
+            "1e3",
+            ".5",
+            "99999999999999999999",
+        ] {
+            assert!(Currency::Thb.parse_main_unit(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn parse_is_case_insensitive() {

@@ -51,12 +51,34 @@ pub static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The dashboard's own stylesheet and script (`src/dashboard/assets/`).
+pub static DASHBOARD_STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "dashboard",
+        "css",
+        "text/css; charset=utf-8",
+        include_str!("../dashboard/assets/dashboard.css"),
+    )
+});
+
+pub static DASHBOARD_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        "dashboard",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_str!("../dashboard/assets/dashboard.js"),
+    )
+});
+
 /// `GET /assets/{file}`.
 pub async fn serve(IdPath(file): IdPath) -> Response {
-    let Some(asset) = [&*STYLESHEET, &*SCRIPT]
-        .into_iter()
-        .find(|asset| asset.file == file)
-    else {
+    let assets = [
+        &*STYLESHEET,
+        &*SCRIPT,
+        &*DASHBOARD_STYLESHEET,
+        &*DASHBOARD_SCRIPT,
+    ];
+    let Some(asset) = assets.into_iter().find(|asset| asset.file == file) else {
         return ApiError::RouteNotFound.into_response();
     };
     (

@@ -5,16 +5,17 @@
 //! speaks the payer's language (English, Thai or Japanese) and is sent with
 //! headers that keep it out of frames, caches and other sites' referrers.
 
-mod assets;
+pub(crate) mod assets;
 mod bank;
 mod form_token;
-mod i18n;
+pub(crate) mod i18n;
 mod notices;
 mod outcome;
 mod page;
 mod pay;
 mod views;
 
+pub use i18n::Lang;
 pub use page::link_for_code;
 pub use pay::pay_with_card;
 
@@ -24,7 +25,6 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::get;
-use i18n::Lang;
 use std::convert::Infallible;
 use tower_http::set_header::SetResponseHeaderLayer;
 

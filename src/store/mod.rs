@@ -11,6 +11,8 @@
 //! | `charges.rs` | `ChargeStore` | tokens, charges, payments |
 //! | `refunds.rs` | `RefundStore` | refunds |
 //! | `events.rs` | `EventStore` | events, webhook deliveries |
+//! | `sessions.rs` | `SessionStore` | the dashboard's sessions |
+//! | `overview.rs` | `OverviewStore` | the dashboard's sums |
 //! | `search/` | `SearchStore` | search (`clause.rs`: a `Search` as SQL) |
 //! | `transfer/` | `TransferStore` | export, import, reset |
 //! | `status.rs` | `StoreStatus` | health, pool, how commits show |
@@ -25,11 +27,13 @@ mod dialect;
 mod events;
 mod links;
 mod lists;
+mod overview;
 mod postgres;
 pub mod records;
 mod refunds;
 mod rows;
 mod search;
+mod sessions;
 mod sqlite;
 mod status;
 mod transfer;
@@ -38,10 +42,12 @@ pub use accounts::{AccountSettings, AccountStore, KeyKind, KeyRecord, Principal,
 pub use charges::{ChargeStore, Payment};
 pub use events::{ClaimedDelivery, DeliveryOutcome, EventStore};
 pub use links::{LinkStamp, LinkStore};
+pub use overview::{DAY_MICROS, DayTotal, OverviewStore};
 pub use postgres::PostgresStore;
 pub use records::{ExportItem, ImportOutcome, TransferError};
 pub use refunds::RefundStore;
 pub use search::SearchStore;
+pub use sessions::{NewSession, Session, SessionStore};
 pub use sqlite::SqliteStore;
 pub use status::{ChangeToken, PoolConnections, StoreStatus, Touched, Unaccounted};
 pub use transfer::{ResetCounts, TransferStore};
@@ -119,6 +125,8 @@ pub trait Store:
     + RefundStore
     + EventStore
     + SearchStore
+    + SessionStore
+    + OverviewStore
     + TransferStore
     + StoreStatus
     + 'static
@@ -138,6 +146,8 @@ macro_rules! impl_store {
         $crate::store::refunds::impl_refund_store!($store, $db);
         $crate::store::events::impl_event_store!($store, $db);
         $crate::store::search::impl_search_store!($store, $db);
+        $crate::store::sessions::impl_session_store!($store, $db);
+        $crate::store::overview::impl_overview_store!($store, $db);
         $crate::store::transfer::impl_import_glue!($store, $db);
         $crate::store::transfer::impl_transfer_store!($store, $db);
         impl $crate::store::Store for $store {}
