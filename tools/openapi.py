@@ -62,7 +62,7 @@ for v in VERSIONS:
         "fingerprint": {"type": "string"}, "first_digits": nul("string"),
         "last_digits": {"type": "string", "pattern": "^[0-9]{4}$"}, "name": {"type": "string"},
         "expiration_month": {"type": "integer", "minimum": 1, "maximum": 12},
-        "expiration_year": {"type": "integer"}, "security_code_check": {"type": "boolean"},
+        "expiration_year": {"type": "integer"}, "security_code_check": {"type": "boolean", "description": "Whether the card was tokenized with a security code, which was checked."},
         "tokenization_method": nul("string"),
     }, v), desc="A card as shown on a token and a charge; never the full number or the security code. " + SHAPE[v])
     schemas[f"Token_{v}"] = obj(stamp({
@@ -243,18 +243,19 @@ def card_schema(prefix=""):
         k("number"): {"type": "string", "description": "A card number that passes the Luhn check and has a known brand (spaces and dashes allowed). Listed: the test cards; `4111111111140011`, `…130012`, `…120013`, `…110014`, `…190016`, `…180017` make test charges fail, `4000000000003220` and `5200000000003225` need 3-D Secure."},
         k("expiration_month"): {"type": "integer", "minimum": 1, "maximum": 12},
         k("expiration_year"): {"type": "integer", "description": "Four digits, or two (20xx); not in the past, at most 20 years ahead."},
-        k("security_code"): {"description": "3 digits, 4 for American Express."},
+        k("security_code"): {"description": "Optional, as on Omise. Absent, empty, blank or null: none, and the card shows `security_code_check: false`. Given: 3 digits, 4 for American Express, or `invalid_card`; the card shows `security_code_check: true`."},
         k("city"): dict(text, description="Optional; dropped when longer than 255 characters."),
         k("postal_code"): dict(text, description="Optional; dropped when longer than 255 characters."),
     }
+    none = [{"type": "string", "pattern": f"^[{WS}]*$"}, {"type": "null"}]
     brands = [
-        {"properties": {k("number"): {"enum": NUMS3}, k("security_code"): {"anyOf": [{"type": "string", "pattern": "^[0-9]{3}$"}, {"type": "integer", "minimum": 100, "maximum": 999}]}}},
-        {"properties": {k("number"): {"enum": NUMS4}, k("security_code"): {"anyOf": [{"type": "string", "pattern": "^[0-9]{4}$"}, {"type": "integer", "minimum": 1000, "maximum": 9999}]}}},
+        {"properties": {k("number"): {"enum": NUMS3}, k("security_code"): {"anyOf": [{"type": "string", "pattern": "^[0-9]{3}$"}, {"type": "integer", "minimum": 100, "maximum": 999}, *none]}}},
+        {"properties": {k("number"): {"enum": NUMS4}, k("security_code"): {"anyOf": [{"type": "string", "pattern": "^[0-9]{4}$"}, {"type": "integer", "minimum": 1000, "maximum": 9999}, *none]}}},
     ]
     # Not expired, at most 20 years ahead: filled in by the server for the
     # month it serves the document in.
     expiry = {"x-paylink-card-expiry": prefix}
-    return {"type": "object", "required": [k(n) for n in ("name", "number", "expiration_month", "expiration_year", "security_code")],
+    return {"type": "object", "required": [k(n) for n in ("name", "number", "expiration_month", "expiration_year")],
             "properties": props, "allOf": [{"oneOf": brands}, expiry]}
 schemas["CardInput"] = dict(card_schema(), description="The card to tokenize. The expiry bounds are those of the month the document is served in.")
 schemas["TokenCreate"] = {"type": "object", "required": ["card"], "properties": {"card": ref("CardInput")}}
@@ -421,7 +422,7 @@ paths["/search"] = {"get": op("search", "Search links or charges", "Results are 
                               ["search"], "Search", bad=err("`bad_request`: a missing or unsupported `scope`, an unknown or malformed filter, `page` < 1, `per_page` not in 1..=100, an unknown `order`, an unsupported `Omise-Version`.", ["bad_request"]),
                               params_=search_params, reads_body=True)}
 PUBLIC = "Takes a **public key** (`pkey_test_…` or `pkey_…`); a secret key is 401. Sent with CORS headers so that a browser page can call it."
-paths["/tokens"] = {"post": op("createToken", "Create a card token", "Validates the number (Luhn, known brand), the expiry (not in the past) and the security code.",
+paths["/tokens"] = {"post": op("createToken", "Create a card token", "Validates the number (Luhn, known brand), the expiry (not in the past) and the security code when one is given. A card without one (absent, empty or blank) is tokenized unchecked: `security_code_check: false`.",
                                ["tokens"], "Token", key=PUBLIC,
                                bad=err("`invalid_card`: the message names the problem (`number is invalid`, `name is required`, `expiration date cannot be in the past`, `security code is invalid`, …); `bad_request`: a body that does not parse, an unsupported `Omise-Version`.", ["invalid_card", "bad_request"]),
                                body=("TokenCreate", "TokenCreateForm"), reads_body=True)}

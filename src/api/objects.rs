@@ -131,7 +131,7 @@ impl<'a> CardObject<'a> {
             name: &card.name,
             expiration_month: card.expiration_month,
             expiration_year: card.expiration_year,
-            security_code_check: true,
+            security_code_check: card.security_code_check,
             tokenization_method: None,
             stamp: Stamp::new(card.created_at, version),
         }

@@ -7,7 +7,7 @@ use super::version::RequestedVersion;
 use super::visible;
 use super::{AppState, IdPath, json_response};
 use crate::api::auth::{AnyKey, PublicKey};
-use crate::domain::card::{CardInput, validate};
+use crate::domain::card::{CardInput, given_security_code, validate};
 use crate::domain::charge::{StoredCard, Token};
 use crate::domain::id::new_id;
 use crate::domain::list::now;
@@ -87,13 +87,14 @@ pub async fn create(
     let invalid = ApiError::InvalidCard;
     let name = card.text("name", invalid)?.unwrap_or_default();
     let number = card.text("number", invalid)?.unwrap_or_default();
-    let security_code = card.text("security_code", invalid)?.unwrap_or_default();
+    // Optional, as on Omise: a card without one is tokenized unchecked.
+    let security_code = card.text("security_code", invalid)?;
     let input = CardInput {
         name: &name,
         number: &number,
         expiration_month: card.int("expiration_month", invalid)?.unwrap_or(0),
         expiration_year: card.int("expiration_year", invalid)?.unwrap_or(0),
-        security_code: &security_code,
+        security_code: given_security_code(security_code.as_deref()),
     };
     let address = billing_address(&card);
     let token = tokenize(

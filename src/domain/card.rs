@@ -2,8 +2,9 @@
 //! charge on a given card does.
 //!
 //! A validated [`Card`] keeps only what may be stored and shown back to the
-//! client: the brand, the last four digits, the BIN and a salted fingerprint.
-//! The full number and the security code never leave [`validate`].
+//! client: the brand, the last four digits, the BIN, a salted fingerprint and
+//! whether a security code was checked. The full number and the security
+//! code never leave [`validate`].
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -107,8 +108,19 @@ pub struct CardInput<'a> {
     pub expiration_month: i64,
     /// Expiration year, either two digits (`29`) or four (`2029`).
     pub expiration_year: i64,
-    /// Security code (CVV/CVC/CID).
-    pub security_code: &'a str,
+    /// Security code (CVV/CVC/CID); `None` when none was given. A card
+    /// without one is valid and shown with `security_code_check: false`, as
+    /// the Token API allows; a given code must be right for the brand. Each
+    /// caller decides what counts as given: the Token API reads a blank code
+    /// as none ([`given_security_code`]), the payment page requires one.
+    pub security_code: Option<&'a str>,
+}
+
+/// The security code as the Token API reads it: an absent, empty or
+/// whitespace-only code is none, so the card is tokenized unchecked; any
+/// other text is a code to check, exactly as sent.
+pub fn given_security_code(raw: Option<&str>) -> Option<&str> {
+    raw.filter(|code| !code.trim().is_empty())
 }
 
 impl fmt::Debug for CardInput<'_> {
@@ -118,12 +130,13 @@ impl fmt::Debug for CardInput<'_> {
             .field("number", &"[redacted]")
             .field("expiration_month", &self.expiration_month)
             .field("expiration_year", &self.expiration_year)
-            .field("security_code", &"[redacted]")
+            .field("security_code", &self.security_code.map(|_| "[redacted]"))
             .finish()
     }
 }
 
-/// A validated card: never holds the full number nor the security code.
+/// A validated card: never holds the full number nor the security code,
+/// only whether one was given and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Card {
     /// Network recognised from the number.
@@ -142,6 +155,8 @@ pub struct Card {
     pub bin: String,
     /// What a test-mode charge on this card does.
     pub outcome: Outcome,
+    /// Whether a security code was given, and so checked.
+    pub security_code_check: bool,
 }
 
 /// What the test-mode processor does with a charge on this card.
@@ -277,7 +292,9 @@ pub fn validate(
     let name = check_name(input.name)?;
     let (expiration_month, expiration_year) =
         check_expiration(input.expiration_month, input.expiration_year, today)?;
-    check_security_code(input.security_code, brand)?;
+    if let Some(code) = input.security_code {
+        check_security_code(code, brand)?;
+    }
 
     // `check_number` guarantees at least 12 ASCII digits, so these slices
     // are in bounds and on character boundaries.
@@ -293,6 +310,7 @@ pub fn validate(
         fingerprint: fingerprint(fingerprint_salt, &digits),
         bin,
         outcome: outcome_for(&digits),
+        security_code_check: input.security_code.is_some(),
     })
 }
 
@@ -301,11 +319,12 @@ pub fn validate(
 /// [`validate`] stops at the first. Empty exactly when `validate` succeeds.
 pub fn problems(input: &CardInput, today: (i32, u8)) -> Vec<CardError> {
     let brand = check_number(input.number).map(|(_, brand)| brand);
-    let security_code = match brand {
-        Ok(brand) => check_security_code(input.security_code, brand),
+    let security_code = match (input.security_code, brand) {
+        (None, _) => Ok(()),
+        (Some(code), Ok(brand)) => check_security_code(code, brand),
         // Without a brand the length is unknown: 3 or 4 digits may be right.
-        Err(_) => check_security_code(input.security_code, Brand::Visa)
-            .or_else(|_| check_security_code(input.security_code, Brand::AmericanExpress)),
+        (Some(code), Err(_)) => check_security_code(code, Brand::Visa)
+            .or_else(|_| check_security_code(code, Brand::AmericanExpress)),
     };
     [
         check_name(input.name).map(|_| ()),
@@ -437,13 +456,13 @@ mod tests {
             number,
             expiration_month: 12,
             expiration_year: 2030,
-            security_code: "123",
+            security_code: Some("123"),
         }
     }
 
     fn amex_input(number: &str) -> CardInput<'_> {
         CardInput {
-            security_code: "1234",
+            security_code: Some("1234"),
             ..input(number)
         }
     }
@@ -467,7 +486,7 @@ mod tests {
             number: "4242424242424241",
             expiration_month: 13,
             expiration_year: 2030,
-            security_code: "12",
+            security_code: Some("12"),
         };
         assert_eq!(
             problems(&bad, TODAY),
@@ -491,7 +510,7 @@ mod tests {
             vec![CardError::InvalidSecurityCode]
         );
         let unknown = CardInput {
-            security_code: "1234",
+            security_code: Some("1234"),
             ..input("1234")
         };
         assert_eq!(problems(&unknown, TODAY), vec![CardError::InvalidNumber]);
@@ -672,7 +691,7 @@ mod tests {
                 number: "4242424242424242",
                 expiration_month: 3,
                 expiration_year: 2027,
-                security_code: "987",
+                security_code: Some("987"),
             },
             TODAY,
             SALT,
@@ -689,6 +708,7 @@ mod tests {
                 fingerprint: fingerprint(SALT, "4242424242424242"),
                 bin: "424242".to_owned(),
                 outcome: Outcome::Success,
+                security_code_check: true,
             }
         );
         let amex = validate(&amex_input("378282246310005"), TODAY, SALT).unwrap();
@@ -810,7 +830,7 @@ mod tests {
         let with_code = |number: &'static str, code: &'static str| {
             validate(
                 &CardInput {
-                    security_code: code,
+                    security_code: Some(code),
                     ..input(number)
                 },
                 TODAY,
@@ -828,6 +848,8 @@ mod tests {
             with_code("4242424242424242", "1234"),
             Err(CardError::InvalidSecurityCode)
         );
+        // A given code that is empty is wrong (the payment page's case);
+        // the Token API gives none instead, see `a_card_without_a_security_code`.
         assert_eq!(
             with_code("4242424242424242", ""),
             Err(CardError::InvalidSecurityCode)
@@ -861,6 +883,80 @@ mod tests {
             with_code("378282246310005", "12345"),
             Err(CardError::InvalidSecurityCode)
         );
+    }
+
+    #[test]
+    fn a_card_without_a_security_code() {
+        // The Token API's reading: absent, empty and blank are none; any
+        // other text is a code to check, untrimmed.
+        assert_eq!(given_security_code(None), None);
+        assert_eq!(given_security_code(Some("")), None);
+        assert_eq!(given_security_code(Some(" \t\u{3000}")), None);
+        assert_eq!(given_security_code(Some("123")), Some("123"));
+        assert_eq!(given_security_code(Some(" 123")), Some(" 123"));
+        assert_eq!(given_security_code(Some("12")), Some("12"));
+
+        let with_code = |number: &'static str, raw: Option<&'static str>| {
+            let card = CardInput {
+                security_code: given_security_code(raw),
+                ..input(number)
+            };
+            let validated = validate(&card, TODAY, SALT);
+            // The form's list of problems agrees with `validate`.
+            assert_eq!(
+                problems(&card, TODAY).first().copied(),
+                validated.as_ref().err().copied(),
+                "{number} {raw:?}"
+            );
+            validated.map(|c| c.security_code_check)
+        };
+        for number in ["4242424242424242", "378282246310005"] {
+            assert_eq!(with_code(number, None), Ok(false), "{number}");
+            assert_eq!(with_code(number, Some("")), Ok(false), "{number}");
+            assert_eq!(with_code(number, Some("  ")), Ok(false), "{number}");
+        }
+        assert_eq!(with_code("4242424242424242", Some("123")), Ok(true));
+        assert_eq!(with_code("378282246310005", Some("1234")), Ok(true));
+        // A code given but wrong is still refused.
+        for (number, code) in [
+            ("4242424242424242", "12"),
+            ("4242424242424242", "1234"),
+            ("4242424242424242", " 123"),
+            ("4242424242424242", "abc"),
+            ("378282246310005", "123"),
+        ] {
+            assert_eq!(
+                with_code(number, Some(code)),
+                Err(CardError::InvalidSecurityCode),
+                "{number} {code:?}"
+            );
+        }
+        // Without a code the card is otherwise the same card.
+        let checked = validate(&input("4242424242424242"), TODAY, SALT).unwrap();
+        let unchecked = validate(
+            &CardInput {
+                security_code: None,
+                ..input("4242424242424242")
+            },
+            TODAY,
+            SALT,
+        )
+        .unwrap();
+        assert_eq!(
+            unchecked,
+            Card {
+                security_code_check: false,
+                ..checked
+            }
+        );
+        // With a problem elsewhere, a missing code adds none.
+        let expired = CardInput {
+            expiration_month: 5,
+            expiration_year: 2025,
+            security_code: None,
+            ..input("4242424242424242")
+        };
+        assert_eq!(problems(&expired, TODAY), vec![CardError::Expired]);
     }
 
     #[test]
@@ -906,7 +1002,7 @@ mod tests {
             number: "1234",
             expiration_month: 13,
             expiration_year: 1,
-            security_code: "x",
+            security_code: Some("x"),
         };
         assert_eq!(
             validate(&everything_wrong, TODAY, SALT),

@@ -24,6 +24,16 @@ pub struct StoredCard {
     pub postal_code: Option<String>,
     pub financing: String,
     pub created_at: Micros,
+    /// Whether the card came with a security code, which was checked. A
+    /// card stored before this was recorded always had one: such a row, or
+    /// an export document written then, reads as `true`.
+    #[serde(default = "checked_before")]
+    pub security_code_check: bool,
+}
+
+/// What a card stored without `security_code_check` had: a checked code.
+fn checked_before() -> bool {
+    true
 }
 
 impl StoredCard {
@@ -50,6 +60,7 @@ impl StoredCard {
             postal_code,
             financing: "credit".to_owned(),
             created_at,
+            security_code_check: card.security_code_check,
         }
     }
 }
@@ -249,5 +260,23 @@ mod tests {
         assert_eq!(failed.as_str(), "failed");
         assert!(!failed.paid());
         assert_eq!(failed.failure(), Some(FailureCode::PaymentRejected));
+    }
+
+    #[test]
+    fn a_stored_card_from_before_security_code_check_had_a_checked_code() {
+        // A card as rows and export documents held it before the field.
+        let before = r#"{"id":"card_test_0000000000000000000","brand":"Visa","last_digits":"4242","bin":"424242","name":"A","expiration_month":12,"expiration_year":2040,"fingerprint":"f","country":"us","city":null,"postal_code":null,"financing":"credit","created_at":1}"#;
+        let card: StoredCard = serde_json::from_str(before).unwrap();
+        assert!(card.security_code_check);
+        // Written now, the value is kept either way.
+        for checked in [false, true] {
+            let card = StoredCard {
+                security_code_check: checked,
+                ..card.clone()
+            };
+            let text = serde_json::to_string(&card).unwrap();
+            assert!(text.contains(&format!("\"security_code_check\":{checked}")));
+            assert_eq!(serde_json::from_str::<StoredCard>(&text).unwrap(), card);
+        }
     }
 }

@@ -93,7 +93,8 @@ impl CardFields {
             number: self.number.trim(),
             expiration_month: Self::number_of(&self.month),
             expiration_year: Self::number_of(&self.year),
-            security_code: self.security_code.trim(),
+            // A payer always gives one: left empty, it is that field's problem.
+            security_code: Some(self.security_code.trim()),
         }
     }
 

@@ -58,9 +58,14 @@ fn import(database: &str, document: &[u8]) -> (bool, String, String) {
 /// Pays a link with a card over its payment page, as a payer does; the
 /// charge's id, whether it completed or waits at the test bank.
 async fn pay(app: &TestApp, public_key: &str, link: &Value, number: &str) -> String {
+    pay_with(app, public_key, link, card_fields(number)).await
+}
+
+/// `pay` with the card's fields as given.
+async fn pay_with(app: &TestApp, public_key: &str, link: &Value, card: Value) -> String {
     let token = send(
         app.request(Method::POST, "/tokens", public_key)
-            .json(&json!({"card": card_fields(number)})),
+            .json(&json!({"card": card})),
     )
     .await;
     let token = token.assert_ok()["id"].as_str().unwrap().to_owned();
@@ -83,7 +88,8 @@ async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> Value {
 
 /// An account with a history in both modes: links used, unused, deleted,
 /// in two currencies; charges successful, failed, pending at the test bank
-/// and completed; refunds; the events of all of it; settings.
+/// and completed, one on a card tokenized without a security code;
+/// refunds; the events of all of it; settings.
 async fn history() -> (TestApp, Vec<String>, Vec<String>) {
     let app = TestApp::spawn_with(|c| c.live_payments = true).await;
     let (sk, pk) = (app.sk().to_owned(), app.pk().to_owned());
@@ -104,6 +110,9 @@ async fn history() -> (TestApp, Vec<String>, Vec<String>) {
     let paid = pay(&app, &pk, &coffee, "4242424242424242").await;
     pay(&app, &pk, &coffee, "4111111111140011").await;
     let again = pay(&app, &pk, &coffee, "4242424242424242").await;
+    let mut without_code = card_fields("5555555555554444");
+    without_code["security_code"] = json!("");
+    let unchecked = pay_with(&app, &pk, &coffee, without_code).await;
     pay(&app, &pk, &tea, "4000000000003220").await;
     let authorized = pay(&app, &pk, &matcha, "5200000000003225").await;
     post(
@@ -165,7 +174,7 @@ async fn history() -> (TestApp, Vec<String>, Vec<String>) {
             .collect::<Vec<_>>()
     };
     let test_links = ids(&[&coffee, &tea, &matcha, &gone]);
-    let charges = vec![paid, again, authorized];
+    let charges = vec![paid, again, authorized, unchecked];
     let mut paths: Vec<String> = [
         "/account",
         "/links",
@@ -278,6 +287,21 @@ async fn an_account_moves_to_a_fresh_database_and_reads_back_the_same() {
             );
         }
     }
+    // The card without a security code is still one, and only it.
+    let charges = send(
+        app.client
+            .get(format!("{}/charges?limit=100", served.addr))
+            .basic_auth(key("secret_key_test"), Some("")),
+    )
+    .await;
+    let unchecked: Vec<&Value> = charges.assert_ok()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["card"]["security_code_check"] == false)
+        .collect();
+    assert_eq!(unchecked.len(), 1, "{}", charges.text);
+    assert_eq!(unchecked[0]["card"]["last_digits"], "4444");
     let searched = send(
         app.client
             .get(format!(
@@ -402,9 +426,50 @@ async fn a_bad_or_conflicting_document_changes_nothing() {
     assert_eq!(state(&clean.url, &account), document);
 }
 
+/// A document written before cards recorded `security_code_check`: every
+/// card in it had its code checked, and reads back so.
+async fn a_document_from_before_security_code_check_reads_as_checked() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(true).await;
+    let charge = app.pay_ok(&link, "4242424242424242").await;
+    let token = app.token("4242424242424242").await;
+    let account = app.keys.account_id.clone();
+    let document = String::from_utf8(export(&app.database_url, &account)).unwrap();
+    // A stored card is JSON text inside the document's JSON, its quotes
+    // escaped, and ends with the new field (an event's data, the API's
+    // card object, always showed it).
+    let field = r#",\"security_code_check\":true}""#;
+    assert_eq!(document.matches(field).count(), 3, "{document}");
+    let older = document.replace(field, "}\"");
+
+    let target = fresh(app.db).await;
+    let (ok, stdout, stderr) = import(&target.url, older.as_bytes());
+    assert!(ok, "{stderr}");
+    let keys: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let served = serve(&target.url);
+    for path in [format!("/charges/{charge}"), format!("/tokens/{token}")] {
+        let reply = send(
+            app.client
+                .get(format!("{}{path}", served.addr))
+                .basic_auth(keys["secret_key_test"].as_str().unwrap(), Some("")),
+        )
+        .await;
+        assert_eq!(
+            reply.assert_ok()["card"]["security_code_check"],
+            true,
+            "{path}"
+        );
+    }
+    drop(served);
+    // The rows are kept as the document had them.
+    let again = String::from_utf8(export(&target.url, &account)).unwrap();
+    assert_eq!(again, older);
+}
+
 db_tests!(
     an_account_moves_to_a_fresh_database_and_reads_back_the_same,
     a_bad_or_conflicting_document_changes_nothing,
+    a_document_from_before_security_code_check_reads_as_checked,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

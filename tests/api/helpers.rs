@@ -379,7 +379,7 @@ impl TestApp {
                 number: "4242424242424242",
                 expiration_month: 12,
                 expiration_year: 2040,
-                security_code: "123",
+                security_code: Some("123"),
             },
             (2026, 1),
             "salt",

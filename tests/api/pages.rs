@@ -349,6 +349,27 @@ async fn invalid_details_come_back_inline_without_the_number_or_code() {
 }
 
 #[tokio::test]
+async fn the_form_still_asks_the_payer_for_a_security_code() {
+    // The Token API takes a card without a code; the payment page does not.
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(false).await;
+    for code in ["", "   "] {
+        let form = get(&app, uri(&link), None).await;
+        let token = form.form_token();
+        let mut fields = card("4242424242424242", Some(&token));
+        fields[4] = ("security_code", code);
+        let page = post(&app, uri(&link), &fields).await;
+        page.assert_is(400, "en", "Order-384");
+        assert!(page.html.contains(
+            "<p class=\"field-error\" id=\"security_code-error\">Enter the security code printed on the card.</p>"
+        ), "{code:?}: {}", page.html);
+        assert!(!page.html.contains("id=\"number-error\""), "{code:?}");
+        assert!(!page.html.contains("id=\"expiry-error\""), "{code:?}");
+    }
+    assert_eq!(charge_total(&app, &link).await, 0);
+}
+
+#[tokio::test]
 async fn every_outcome_has_its_page_and_status() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;

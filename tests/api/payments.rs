@@ -52,6 +52,152 @@ async fn tokens_hold_no_card_secrets_and_are_readable_with_either_key() {
     assert_eq!(again.body["card"]["fingerprint"], card["fingerprint"]);
 }
 
+/// Posts a token for this card as JSON; the reply.
+async fn tokenize(app: &TestApp, card: Value) -> crate::helpers::Reply {
+    send(
+        app.request(Method::POST, "/tokens", app.pk())
+            .json(&json!({"card": card})),
+    )
+    .await
+}
+
+/// `card_fields(number)` with its security code replaced, or removed for
+/// `None`.
+fn with_code(number: &str, code: Option<Value>) -> Value {
+    let mut card = card_fields(number);
+    match code {
+        Some(code) => card["security_code"] = code,
+        None => {
+            card.as_object_mut().unwrap().remove("security_code");
+        }
+    }
+    card
+}
+
+async fn a_card_without_a_security_code_is_tokenized_unchecked() {
+    let app = TestApp::spawn().await;
+    // Absent, empty (as omise-go sends a card without one), null and blank.
+    let none = [
+        None,
+        Some(json!("")),
+        Some(json!(null)),
+        Some(json!(" \t ")),
+    ];
+    for number in ["4242424242424242", "378282246310005"] {
+        for code in none.clone() {
+            let reply = tokenize(&app, with_code(number, code.clone())).await;
+            let token = reply.assert_ok().clone();
+            assert_eq!(token["card"]["security_code_check"], false, "{code:?}");
+            assert_eq!(token["card"]["last_digits"], number[number.len() - 4..]);
+            let id = token["id"].as_str().unwrap();
+            let read = send(app.request(Method::GET, &format!("/tokens/{id}"), app.sk())).await;
+            assert_eq!(read.assert_ok(), &token);
+        }
+    }
+    // In a form body too, as ruby and php send it.
+    let form = send(
+        app.request(Method::POST, "/tokens", app.pk())
+            .body(
+                "card[name]=A&card[number]=4242424242424242&card[expiration_month]=12\
+                 &card[expiration_year]=2040&card[security_code]=",
+            )
+            .header("content-type", "application/x-www-form-urlencoded"),
+    )
+    .await;
+    assert_eq!(form.assert_ok()["card"]["security_code_check"], false);
+    // A code that is given is checked.
+    for (number, code) in [
+        ("4242424242424242", json!("123")),
+        ("4242424242424242", json!(123)),
+        ("378282246310005", json!("1234")),
+    ] {
+        let reply = tokenize(&app, with_code(number, Some(code.clone()))).await;
+        assert_eq!(
+            reply.assert_ok()["card"]["security_code_check"],
+            true,
+            "{code}"
+        );
+    }
+    // A code that is given but malformed stays an error.
+    for (number, code) in [
+        ("4242424242424242", json!("12")),
+        ("4242424242424242", json!(12)),
+        ("4242424242424242", json!("1234")),
+        ("4242424242424242", json!("12a")),
+        ("4242424242424242", json!(" 123")),
+        ("378282246310005", json!("123")),
+    ] {
+        let reply = tokenize(&app, with_code(number, Some(code.clone()))).await;
+        reply.assert_error(400, "invalid_card");
+        assert_eq!(reply.body["message"], "security code is invalid", "{code}");
+    }
+    // Without a code, the card's other problems are reported as before.
+    let mut expired = with_code("4242424242424242", None);
+    expired["expiration_year"] = json!(2001);
+    let reply = tokenize(&app, expired).await;
+    reply.assert_error(400, "invalid_card");
+    assert_eq!(
+        reply.body["message"],
+        "expiration date cannot be in the past"
+    );
+}
+
+async fn a_token_without_a_security_code_pays_a_link() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(true).await;
+    let mut charges = vec![];
+    for (code, checked) in [
+        (None, false),
+        (Some(json!("")), false),
+        (Some(json!("123")), true),
+    ] {
+        let reply = tokenize(&app, with_code("4242424242424242", code)).await;
+        let token = reply.assert_ok()["id"].as_str().unwrap().to_owned();
+        let response = app.pay(&link, &token).await;
+        assert_eq!(response.status(), 303);
+        let location = response.headers()["location"].to_str().unwrap();
+        let id = location.split("charge=").nth(1).unwrap().to_owned();
+        charges.push((id, checked));
+    }
+    for (id, checked) in &charges {
+        for version in ["2019-05-29", "2015-11-17"] {
+            let reply = send(
+                app.request(Method::GET, &format!("/charges/{id}"), app.sk())
+                    .header("Omise-Version", version),
+            )
+            .await;
+            let charge = reply.assert_ok();
+            assert_eq!(charge["status"], "successful", "{version}");
+            assert_eq!(charge["card"]["security_code_check"], *checked, "{version}");
+            let stamp = if version == "2015-11-17" {
+                "created"
+            } else {
+                "created_at"
+            };
+            assert!(charge["card"][stamp].is_string(), "{version}: {charge}");
+        }
+        // Its event, the link's list of charges and a search show the same card.
+        let events = app.get(&format!("/charges/{id}/events")).await;
+        let created = events.assert_ok()["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["key"] == "charge.create")
+            .unwrap()
+            .clone();
+        assert_eq!(created["data"]["card"]["security_code_check"], *checked);
+    }
+    let link_id = link["id"].as_str().unwrap();
+    let listed = app.get(&format!("/links/{link_id}/charges")).await;
+    for charge in listed.assert_ok()["data"].as_array().unwrap() {
+        let (_, checked) = charges
+            .iter()
+            .find(|(id, _)| charge["id"] == id.as_str())
+            .unwrap();
+        assert_eq!(charge["card"]["security_code_check"], *checked);
+    }
+}
+
 async fn tokens_answer_browsers_with_cors() {
     let app = TestApp::spawn().await;
     let preflight = app
@@ -490,6 +636,8 @@ async fn payers_at_once_each_get_the_charge_of_their_own_card() {
 crate::helpers::db_tests!(
     tokens_hold_no_card_secrets_and_are_readable_with_either_key,
     tokens_answer_browsers_with_cors,
+    a_card_without_a_security_code_is_tokenized_unchecked,
+    a_token_without_a_security_code_pays_a_link,
     the_payment_page_takes_a_card_and_shows_the_outcome,
     test_cards_decide_the_outcome,
     the_charge_object_has_every_field,
