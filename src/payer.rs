@@ -203,7 +203,7 @@ pub async fn pay(args: PayArgs) -> Result<(), String> {
         number: args.card.trim(),
         expiration_month,
         expiration_year,
-        security_code: security_code.trim(),
+        security_code: Some(security_code.trim()),
     };
     let wrong = problems(&card, today);
     if !wrong.is_empty() {

@@ -4,6 +4,7 @@ mod authorize;
 mod browser;
 mod cli;
 mod clients;
+mod dashboard;
 mod encodings;
 mod errors;
 mod events;
