@@ -11,11 +11,13 @@
 //! | `overview.rs` | the overview, with `chart.rs`'s chart |
 //! | `links.rs` | links: list, search, create, a link's page, delete |
 //! | `charges.rs` | charges: list, a charge's page, refund, complete |
+//! | `live.rs` | server-sent events: the charges changed |
 //! | `text.rs` | every string, in English, Thai and Japanese |
 
 mod charges;
 mod chart;
 mod links;
+mod live;
 mod overview;
 mod session;
 mod text;
@@ -86,6 +88,7 @@ pub fn routes(config: DashboardConfig) -> Router<AppState> {
         )
         .route("/dashboard/sign-out", post(session::sign_out))
         .route("/dashboard/lang", get(choose_lang))
+        .route("/dashboard/live", get(live::events))
         .route("/dashboard/links", get(links::list).post(links::create))
         .route("/dashboard/links/new", get(links::new_form))
         .route("/dashboard/links/{id}", get(links::show))

@@ -112,6 +112,7 @@ pub async fn show(State(state): State<AppState>, signed: Signed) -> Response {
     };
     let body = html! {
         h1 { (t.overview) }
+        div data-live="overview" {
         div.tiles {
             section.card.tile {
                 h2 { (t.today) } p.caption { (t.successful_amount) }
@@ -140,6 +141,7 @@ pub async fn show(State(state): State<AppState>, signed: Signed) -> Response {
                 a href="/dashboard/charges" { (t.see_all) " →" }
             }
             (charge_rows(&ctx, &latest.data))
+        }
         }
     };
     views::page(

@@ -27,3 +27,38 @@
     });
   });
 })();
+
+// Live updates: on a page with parts marked data-live, a change of the
+// session's charges (told by server-sent events) brings those parts in
+// afresh from the same page, without a reload.
+(function () {
+  "use strict";
+  var parts = document.querySelectorAll("[data-live]");
+  if (!parts.length || !window.EventSource || !window.DOMParser) return;
+  var source = new EventSource("/dashboard/live");
+  var busy = false;
+  source.addEventListener("charges", function () {
+    if (busy) return;
+    busy = true;
+    fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        parts.forEach(function (part) {
+          var name = part.getAttribute("data-live");
+          var next = fresh.querySelector('[data-live="' + name + '"]');
+          if (next) {
+            part.innerHTML = next.innerHTML;
+            part.querySelectorAll("time[data-local]").forEach(function (el) {
+              var when = new Date(el.getAttribute("datetime"));
+              if (!isNaN(when)) el.textContent = when.toLocaleString(document.documentElement.lang || "en", {
+                year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"
+              });
+            });
+          }
+        });
+      })
+      .catch(function () {})
+      .then(function () { busy = false; });
+  });
+})();
