@@ -86,6 +86,9 @@ pub async fn create_named_account(
 /// A display name as given: trimmed, 1..=100 characters.
 pub fn parse_display_name(raw: &str) -> Result<String, String> {
     let name = raw.trim();
+    if name.contains('\0') {
+        return Err("display_name must not contain NUL characters".into());
+    }
     match name.chars().count() {
         0 => Err("display_name must not be empty".into()),
         1..=100 => Ok(name.to_owned()),

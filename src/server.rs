@@ -9,14 +9,18 @@ use crate::metrics::{DatabaseFailed, Metrics};
 use crate::store::Store;
 use crate::webhooks::Worker;
 use axum::Router;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use hyper::body::{Frame, SizeHint};
 use std::any::Any;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -28,9 +32,10 @@ use tracing::Instrument;
 ///
 /// It also bounds each request's whole life, its body included (a client
 /// that sends its body slowly holds a connection no longer than the
-/// limit), and marks every answer `nosniff` that does not say otherwise:
-/// JSON is never to be sniffed as anything else; pages set their own. One
-/// middleware does all three, since each layer costs every request.
+/// limit), marks every answer `nosniff` that does not say otherwise (JSON
+/// is never to be sniffed as anything else; pages set their own), and
+/// reads what the handler left of the body (see `SharedBody`). One
+/// middleware does it all, since each layer costs every request.
 async fn request_context(
     State(context): State<Arc<RequestContext>>,
     req: Request,
@@ -56,11 +61,23 @@ async fn request_context(
     let (method, uri) = (req.method().clone(), req.uri().clone());
     let header = HeaderValue::from_str(&id).ok();
     let started = Instant::now();
+    let (req, leftover) = SharedBody::share(req);
     let bounded = tokio::time::timeout(context.request_timeout, next.run(req));
     let mut response = match REQUEST_ID.scope(id, bounded.instrument(span)).await {
         Ok(response) => response,
         Err(_) => ApiError::RequestTimeout.into_response(),
     };
+    if let Some((leftover, read)) = leftover {
+        let window = context
+            .request_timeout
+            .saturating_sub(started.elapsed())
+            .min(DRAIN_WINDOW);
+        if !leftover.drain(read, context.body_limit, window).await {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+    }
     response
         .headers_mut()
         .entry(header::X_CONTENT_TYPE_OPTIONS)
@@ -119,6 +136,89 @@ fn panic_response(cause: Box<dyn Any + Send + 'static>) -> Response {
 struct RequestContext {
     metrics: Arc<Metrics>,
     request_timeout: Duration,
+    /// The most of a body left unread that is read to keep its connection.
+    body_limit: usize,
+}
+
+/// How long the rest of a body left unread may take to arrive.
+const DRAIN_WINDOW: Duration = Duration::from_secs(1);
+
+/// A request's body, shared between its handler and `request_context`.
+///
+/// A handler that answers without reading the whole body (an error before
+/// the parameters are read, a route that takes none, a body over the
+/// limit) drops it, and hyper then closes the connection after the answer
+/// unless the rest is already at hand, without saying so: a client that
+/// sends its next request on that connection finds it closed. So the
+/// middleware keeps the body and, after the handler, reads what is left,
+/// up to the body limit and for a moment; when it cannot, the answer says
+/// `Connection: close`, as HTTP/1.1 asks of a server that will close.
+#[derive(Clone)]
+struct SharedBody(Arc<std::sync::Mutex<Option<Body>>>);
+
+impl SharedBody {
+    /// The request with its body shared, and whether its rest may be read;
+    /// `None` for a request without a body, which is passed on as it is.
+    fn share(req: Request) -> (Request, Option<(SharedBody, bool)>) {
+        if req.body().is_end_stream() {
+            return (req, None);
+        }
+        // Reading on would have hyper ask for a body the client holds back
+        // until it is asked: its connection is closed instead.
+        let expects = req.headers().contains_key(header::EXPECT);
+        let (parts, body) = req.into_parts();
+        let shared = SharedBody(Arc::new(std::sync::Mutex::new(Some(body))));
+        let req = Request::from_parts(parts, Body::new(shared.clone()));
+        (req, Some((shared, !expects)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Body>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the connection may serve another request: the body was read
+    /// to its end, by the handler or here (if `read` allows), within
+    /// `limit` bytes and `window`.
+    async fn drain(self, read: bool, limit: usize, window: Duration) -> bool {
+        let Some(body) = self.lock().take() else {
+            return true;
+        };
+        if body.is_end_stream() {
+            return true;
+        }
+        if !read || body.size_hint().lower() > limit as u64 {
+            return false;
+        }
+        matches!(
+            tokio::time::timeout(window, axum::body::to_bytes(body, limit)).await,
+            Ok(Ok(_))
+        )
+    }
+}
+
+impl HttpBody for SharedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        match self.lock().as_mut() {
+            Some(body) => Pin::new(body).poll_frame(cx),
+            None => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.lock().as_ref().is_none_or(HttpBody::is_end_stream)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.lock()
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), HttpBody::size_hint)
+    }
 }
 
 /// The whole application over a store.
@@ -142,6 +242,7 @@ pub fn app(
     let context = Arc::new(RequestContext {
         metrics,
         request_timeout: config.connections.request_timeout,
+        body_limit: config.body_limit,
     });
     let dashboard = crate::dashboard::DashboardConfig {
         idle_timeout: config.dashboard_idle_timeout,

@@ -46,6 +46,18 @@ pub async fn tokenize(
     )
     .map_err(|e| ApiError::InvalidCard(e.to_string()))?;
     let address = address?;
+    // PostgreSQL holds no NUL in text, nor in the card's JSON it searches.
+    for (field, text) in [
+        ("name", Some(card.name)),
+        ("city", address.city.as_deref()),
+        ("postal_code", address.postal_code.as_deref()),
+    ] {
+        if text.is_some_and(|t| t.contains('\0')) {
+            return Err(ApiError::InvalidCard(format!(
+                "{field} must not contain NUL characters"
+            )));
+        }
+    }
     // An address part too long to keep is dropped, not refused.
     let kept = |part: Option<String>| part.filter(|s| s.chars().count() <= 255);
     let created_at = now();

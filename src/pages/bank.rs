@@ -3,10 +3,9 @@
 
 use super::notices::Notice;
 use super::page::{Pages, Step};
-use super::{PageCode, PageLang, views};
+use super::{PageCode, PageLang, PageParams, views};
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::params::Params;
 use crate::domain::ObjectId;
 use crate::domain::charge::{Charge, ChargeStatus, Completion};
 use crate::domain::id::{Kind, payment_code};
@@ -72,7 +71,7 @@ pub(super) async fn answer(
     State(state): State<AppState>,
     PageCode(raw): PageCode,
     lang: PageLang,
-    params: Params,
+    PageParams(params): PageParams,
 ) -> Response {
     let (pages, link, charge) = match at_bank(&state, &raw, lang).await {
         Ok(found) => found,

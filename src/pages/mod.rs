@@ -20,10 +20,12 @@ pub use page::link_for_code;
 pub use pay::pay_with_card;
 
 use crate::api::AppState;
+use crate::api::params::Params;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::Response;
 use axum::routing::get;
 use std::convert::Infallible;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -100,6 +102,25 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCode {
                 .map(|Path(code)| code)
                 .unwrap_or_default(),
         ))
+    }
+}
+
+/// A form's parameters; a body the server refuses to read (over the body
+/// limit) answers as a page, as every other problem with a form does, not
+/// as the API's JSON.
+struct PageParams(Params);
+
+impl FromRequest<AppState> for PageParams {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(PageCode(code)) = PageCode::from_request_parts(&mut parts, state).await;
+        let Ok(lang) = PageLang::from_request_parts(&mut parts, state).await;
+        match Params::from_request(Request::from_parts(parts, body), state).await {
+            Ok(params) => Ok(PageParams(params)),
+            Err(e) => Err(page::Pages::new(state, code, lang).failure(None, e)),
+        }
     }
 }
 

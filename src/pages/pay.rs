@@ -6,7 +6,7 @@ use super::form_token::FormToken;
 use super::notices::Notice;
 use super::page::{Pages, Step, made_charge};
 use super::views::{self, Form, Frame, Typed};
-use super::{PageCode, PageLang};
+use super::{PageCode, PageLang, PageParams};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::params::Params;
@@ -41,7 +41,7 @@ pub(super) async fn pay(
     PageCode(code): PageCode,
     lang: PageLang,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    params: Params,
+    PageParams(params): PageParams,
 ) -> Response {
     let pages = Pages::new(&state, code, lang);
     let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());

@@ -298,6 +298,65 @@ async fn nul_bytes_are_refused_in_kind_before_any_query() {
     assert_eq!(page.status(), 404);
 }
 
+/// A NUL in a display name, a card's name or its address is refused on
+/// either database: PostgreSQL can store none, nor search a card's JSON
+/// that holds one, and a card token with one made every payment with it
+/// a 500.
+async fn nul_bytes_in_a_display_name_or_a_card_are_refused() {
+    let app = TestApp::spawn().await;
+    let reply = send(
+        app.request(Method::PATCH, "/account", app.sk())
+            .form(&[("display_name", "Siam\0Coffee")]),
+    )
+    .await;
+    reply.assert_error(400, "bad_request");
+    assert!(reply.body["message"].as_str().unwrap().contains("NUL"));
+    let account = app.get("/account").await;
+    assert_ne!(account.body["display_name"], "Siam\0Coffee");
+    let card = crate::helpers::card_fields("4242424242424242");
+    for (field, value) in [
+        ("name", "A\0B"),
+        ("city", "Bang\0kok"),
+        ("postal_code", "10\0-110"),
+    ] {
+        let mut card = card.clone();
+        card[field] = json!(value);
+        let reply = send(
+            app.request(Method::POST, "/tokens", app.pk())
+                .json(&json!({"card": card})),
+        )
+        .await;
+        reply.assert_error(400, "invalid_card");
+        assert_eq!(
+            reply.body["message"],
+            format!("{field} must not contain NUL characters")
+        );
+    }
+    // The form typed with one comes back, and the link still takes a payment.
+    let link = app.thb_link(false).await;
+    let uri = link["payment_uri"].as_str().unwrap();
+    let page = app
+        .client
+        .post(uri)
+        .form(&[
+            ("name", "A\0B"),
+            ("number", "4242424242424242"),
+            ("expiration_month", "12"),
+            ("expiration_year", "2040"),
+            ("security_code", "123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 400);
+    let id = link["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/links/{id}/charges")).await.body["total"],
+        0
+    );
+    app.pay_ok(&link, "4242424242424242").await;
+}
+
 async fn bad_list_parameters() {
     let app = TestApp::spawn().await;
     let link = app.thb_link(false).await;
@@ -487,6 +546,7 @@ async fn internal_errors_carry_a_request_id_and_no_detail() {
 crate::helpers::db_tests!(
     authentication_failures,
     nul_bytes_are_refused_in_kind_before_any_query,
+    nul_bytes_in_a_display_name_or_a_card_are_refused,
     malformed_link_ids_are_invalid_link_id,
     ids_this_key_cannot_see_are_not_found,
     unknown_routes_and_wrong_methods,

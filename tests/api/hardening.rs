@@ -132,6 +132,113 @@ async fn undecodable_paths_answer_in_kind() {
     assert_eq!(ok.headers["x-content-type-options"], "nosniff");
 }
 
+/// One response read off a raw connection: its head, lower-cased, and body.
+fn read_response(stream: &mut TcpStream) -> (String, Vec<u8>) {
+    let mut bytes = vec![];
+    let mut buf = [0u8; 4096];
+    let end = loop {
+        if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = stream.read(&mut buf).expect("a response");
+        assert!(n > 0, "closed before a response: {bytes:?}");
+        bytes.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&bytes[..end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .map_or(0, |n| n.trim().parse().unwrap());
+    let mut body = bytes[end..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed inside a body");
+        body.extend_from_slice(&buf[..n]);
+    }
+    (head, body)
+}
+
+/// A request head announcing `length` bytes of form body, and `sent` of them.
+fn with_body(method: &str, path: &str, key: &str, length: usize, sent: usize) -> Vec<u8> {
+    use base64::Engine;
+    let auth = if key.is_empty() {
+        String::new()
+    } else {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{key}:"));
+        format!("Authorization: Basic {basic}\r\n")
+    };
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\n"
+    )
+    .into_bytes();
+    request.extend(std::iter::once(b'a').chain(std::iter::once(b'=')));
+    request.extend(std::iter::repeat_n(b'x', sent.saturating_sub(2)));
+    request
+}
+
+/// Sends `request` from a thread of its own (a server that stops reading
+/// must not block the test) and reads the answer.
+fn exchange(stream: &TcpStream, request: Vec<u8>) -> (String, Vec<u8>) {
+    let mut writer = stream.try_clone().unwrap();
+    let sending = std::thread::spawn(move || {
+        let _ = writer.write_all(&request);
+    });
+    let answer = read_response(&mut stream.try_clone().unwrap());
+    sending.join().unwrap();
+    answer
+}
+
+/// A handler that answers without reading the whole body leaves the rest
+/// to the server: it reads it and keeps the connection, or, when the rest
+/// is too big or does not come, says `Connection: close` and closes it. A
+/// client reusing a kept connection never finds it closed under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_left_unread_keeps_its_connection_or_says_it_closes() {
+    let app = TestApp::spawn().await;
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let sk = app.sk().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let connect = || {
+            let stream = TcpStream::connect(&host).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            stream
+        };
+        let healthz = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
+        // Unread (no key: 401 before any parameter), or read only up to the
+        // limit (413): within the limit, the rest is read and the
+        // connection serves the next request.
+        for (method, path, key, length, status) in [
+            ("GET", "/charges/chrg_test_x", "", 30_000, "401"),
+            ("POST", "/links", sk.as_str(), 100_000, "413"),
+        ] {
+            let stream = connect();
+            let (head, _) = exchange(&stream, with_body(method, path, key, length, length));
+            assert!(head.starts_with(&format!("http/1.1 {status}")), "{head}");
+            assert!(!head.contains("connection: close"), "{head}");
+            let (next, _) = exchange(&stream, healthz.clone());
+            assert!(next.starts_with("http/1.1 200"), "{next}");
+        }
+        // Past the limit, or a body that stops coming: the answer says the
+        // connection closes, and it does.
+        for (length, sent) in [(200_000, 200_000), (1_000_000, 100), (50_000, 100)] {
+            let stream = connect();
+            let started = Instant::now();
+            let request = with_body("GET", "/charges/chrg_test_x", "", length, sent);
+            let (head, body) = exchange(&stream, request);
+            assert!(head.starts_with("http/1.1 401"), "{head}");
+            assert!(head.contains("connection: close"), "{head}");
+            assert!(!body.is_empty());
+            assert!(started.elapsed() < Duration::from_secs(5));
+            closed_after(stream, Duration::from_secs(5));
+        }
+    })
+    .await
+    .unwrap();
+}
+
 db_tests!(
     nesting_20000_levels_deep_is_refused_everywhere,
     undecodable_paths_answer_in_kind

@@ -9,6 +9,7 @@ mod encodings;
 mod errors;
 mod events;
 mod export;
+mod fuzz;
 mod hardening;
 mod helpers;
 mod links;

@@ -446,6 +446,31 @@ async fn every_outcome_has_its_page_and_status() {
         .assert_is(404, "en", "Payment not found");
 }
 
+/// A form over the body limit answers as a page, in the payer's language,
+/// like every other problem with a form: not as the API's JSON.
+#[tokio::test]
+async fn a_form_over_the_body_limit_gets_a_page() {
+    let app = TestApp::spawn_with(|c| c.body_limit = 1024).await;
+    let link = app.thb_link(true).await;
+    let token = app.token("4000000000003220").await;
+    let pending = app.pay(&link, &token).await;
+    let bank = pending.headers()["location"].to_str().unwrap().to_owned();
+    let huge = "x".repeat(2048);
+    for url in [uri(&link).to_owned(), app.url(&bank)] {
+        let response = app
+            .client
+            .post(format!("{url}?lang=th"))
+            .form(&[("name", huge.as_str()), ("action", "authenticate")])
+            .send()
+            .await
+            .unwrap();
+        Page::from(response)
+            .await
+            .assert_is(413, "th", "เกิดข้อผิดพลาด");
+    }
+    assert_eq!(charge_total(&app, &link).await, 1, "the pending one only");
+}
+
 #[tokio::test]
 async fn unknown_deleted_and_live_links_take_no_payment() {
     let app = TestApp::spawn().await;
