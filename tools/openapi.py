@@ -239,13 +239,13 @@ def card_schema(prefix=""):
     k = lambda n: f"{prefix}[{n}]" if prefix else n
     text = {"type": ["string", "number", "boolean", "null"]}
     props = {
-        k("name"): {"anyOf": [trimmed_text(255, True), {"type": ["number", "boolean"]}], "description": "The cardholder's name: 1..=255 characters once trimmed. A JSON number or boolean is taken as its JSON text."},
+        k("name"): {"anyOf": [trimmed_text(255, False), {"type": ["number", "boolean"]}], "description": "The cardholder's name: 1..=255 characters once trimmed, no NUL. A JSON number or boolean is taken as its JSON text."},
         k("number"): {"type": "string", "description": "A card number that passes the Luhn check and has a known brand (spaces and dashes allowed). Listed: the test cards; `4111111111140011`, `…130012`, `…120013`, `…110014`, `…190016`, `…180017` make test charges fail, `4000000000003220` and `5200000000003225` need 3-D Secure."},
         k("expiration_month"): {"type": "integer", "minimum": 1, "maximum": 12},
         k("expiration_year"): {"type": "integer", "description": "Four digits, or two (20xx); not in the past, at most 20 years ahead."},
         k("security_code"): {"description": "Optional, as on Omise. Absent, empty, blank or null: none, and the card shows `security_code_check: false`. Given: 3 digits, 4 for American Express, or `invalid_card`; the card shows `security_code_check: true`."},
-        k("city"): dict(text, description="Optional; dropped when longer than 255 characters."),
-        k("postal_code"): dict(text, description="Optional; dropped when longer than 255 characters."),
+        k("city"): {"anyOf": [{"type": "string", "pattern": r"^[^\u0000]*$"}, {"type": ["number", "boolean", "null"]}], "description": "Optional, no NUL; dropped when longer than 255 characters."},
+        k("postal_code"): {"anyOf": [{"type": "string", "pattern": r"^[^\u0000]*$"}, {"type": ["number", "boolean", "null"]}], "description": "Optional, no NUL; dropped when longer than 255 characters."},
     }
     none = [{"type": "string", "pattern": f"^[{WS}]*$"}, {"type": "null"}]
     brands = [
@@ -273,7 +273,7 @@ schemas["AccountUpdate"] = {"type": ["object", "null"], "properties": {
                     "description": "An http or https URL events are POSTed to, with no control character; empty (or blank) turns delivery off."},
     "api_version": {"type": ["string", "null"], "pattern": f"^(?:[{WS}]*(?:2019-05-29|2015-11-17)[{WS}]*)?$",
                     "description": "`2019-05-29` or `2015-11-17`: the shape of this mode's event data."},
-    "display_name": {"anyOf": [trimmed_text(100, True), {"type": ["number", "boolean", "null"]}], "description": "The name payers see (paylink's own): 1..=100 characters once trimmed. A JSON number or boolean is taken as its JSON text."},
+    "display_name": {"anyOf": [trimmed_text(100, False), {"type": ["number", "boolean", "null"]}], "description": "The name payers see (paylink's own): 1..=100 characters once trimmed, no NUL. A JSON number or boolean is taken as its JSON text."},
 }, "description": "Every field is optional; unknown parameters are ignored; a JSON `null` body changes nothing."}
 
 def no_null(x):
