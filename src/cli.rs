@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 /// paylink: a stateful server that speaks the Omise Payment Links API.
 #[derive(Debug, Parser)]
-#[command(name = "paylink", version)]
+#[command(name = "paylink", version, after_long_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -49,6 +49,12 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API and the payment pages.
+    ///
+    /// The first start on a database without an account creates one and
+    /// prints its id and four keys, shown only this once (they are stored
+    /// hashed); a start on a database with an account creates none.
+    /// `paylink account create` makes more.
+    #[command(after_long_help = SERVE_EXAMPLES)]
     Serve(ServeConfig),
     /// Pay a test link with a test card, as its payment page does, and
     /// print the charge.
@@ -58,9 +64,10 @@ pub enum Command {
     /// on the payment page.
     Pay(crate::payer::PayArgs),
     /// Create or upgrade the database schema, then exit.
+    #[command(after_long_help = MIGRATE_EXAMPLES)]
     Migrate(DatabaseArgs),
     /// Manage accounts and their keys.
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = ACCOUNT_EXAMPLES)]
     Account(AccountCommand),
     /// Write an account's links, tokens, charges, refunds and events as one
     /// JSON document (to stdout, or --out FILE).
@@ -69,11 +76,12 @@ pub enum Command {
     /// the same bytes on SQLite and PostgreSQL. Not exported: API keys and
     /// webhook secrets (secrets), and the webhook outbox and delivery
     /// history (importing them would send webhooks again).
+    #[command(after_long_help = EXPORT_EXAMPLES)]
     Export {
         #[command(flatten)]
         database: DatabaseArgs,
-        /// The account to export.
-        #[arg(long)]
+        /// The account to export: its id (acct_…).
+        #[arg(long, value_name = "ACCOUNT_ID")]
         account: String,
         /// Export one mode only [default: both].
         #[arg(long, value_enum)]
@@ -90,6 +98,7 @@ pub enum Command {
     /// as `account create` prints them (webhook secrets are fresh too). An
     /// existing account keeps its keys, name and creation time, and takes
     /// the import only if the document's modes have no rows in it.
+    #[command(after_long_help = IMPORT_EXAMPLES)]
     Import {
         /// The document; `-` reads stdin.
         file: std::path::PathBuf,
@@ -104,6 +113,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
     /// Create an account and print its id and four keys (shown only once).
+    #[command(after_long_help = CREATE_EXAMPLES)]
     Create {
         #[command(flatten)]
         database: DatabaseArgs,
@@ -115,8 +125,12 @@ pub enum AccountCommand {
         json: bool,
     },
     /// Set or clear the URI an account's events of one mode are POSTed to.
+    #[command(after_long_help = WEBHOOK_EXAMPLES)]
     Webhook {
+        /// The account's id (acct_…), as `account create` printed it.
         account_id: String,
+        /// Whose events: the test keys' or the live keys' (each mode has
+        /// its own webhook URI).
         #[arg(long, value_enum)]
         mode: ModeArg,
         /// An http or https URL; an empty one turns delivery off.
@@ -126,8 +140,12 @@ pub enum AccountCommand {
         database: DatabaseArgs,
     },
     /// Print the secret that signs an account's webhooks of one mode.
+    #[command(after_long_help = WEBHOOK_SECRET_EXAMPLES)]
     WebhookSecret {
+        /// The account's id (acct_…), as `account create` printed it.
         account_id: String,
+        /// Whose webhooks: the test keys' or the live keys' (each mode has
+        /// its own secret).
         #[arg(long, value_enum)]
         mode: ModeArg,
         /// Replace the secret; for 24 hours deliveries carry both signatures.
@@ -137,7 +155,9 @@ pub enum AccountCommand {
         database: DatabaseArgs,
     },
     /// Replace an account's keys; the old keys stop working at once.
+    #[command(after_long_help = ROLL_KEYS_EXAMPLES)]
     RollKeys {
+        /// The account's id (acct_…), as `account create` printed it.
         account_id: String,
         #[command(flatten)]
         database: DatabaseArgs,
@@ -150,7 +170,9 @@ pub enum AccountCommand {
 /// Test or live, on the command line.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum ModeArg {
+    /// What the test keys (pkey_test_…, skey_test_…) see.
     Test,
+    /// What the live keys (pkey_…, skey_…) see.
     Live,
 }
 
@@ -385,3 +407,37 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())
 }
+
+// The examples each command's long help (`--help`) ends with.
+const EXAMPLES: &str = "Examples:
+  paylink serve
+  paylink account create --name \"Example Shop\"
+  paylink serve --help";
+const SERVE_EXAMPLES: &str = "Examples:
+  paylink serve
+  paylink serve --addr 0.0.0.0:8080 --public-url https://pay.example.com
+  paylink serve --database postgres://paylink@127.0.0.1:5432/paylink --db-acquire-timeout-ms 2000";
+const MIGRATE_EXAMPLES: &str = "Examples:
+  paylink migrate
+  paylink migrate --database postgres://paylink@127.0.0.1:5432/paylink";
+const ACCOUNT_EXAMPLES: &str = "Examples:
+  paylink account create --name \"Example Shop\"
+  paylink account roll-keys acct_wstltkodz39ye1tdst4";
+const CREATE_EXAMPLES: &str = "Examples:
+  paylink account create
+  paylink account create --name \"Example Shop\" --json";
+const WEBHOOK_EXAMPLES: &str = "Examples:
+  paylink account webhook acct_wstltkodz39ye1tdst4 --mode test --uri https://shop.example.com/webhooks/omise
+  paylink account webhook acct_wstltkodz39ye1tdst4 --mode test --uri ''   # turns delivery off";
+const WEBHOOK_SECRET_EXAMPLES: &str = "Examples:
+  paylink account webhook-secret acct_wstltkodz39ye1tdst4 --mode test
+  paylink account webhook-secret acct_wstltkodz39ye1tdst4 --mode live --roll";
+const ROLL_KEYS_EXAMPLES: &str = "Examples:
+  paylink account roll-keys acct_wstltkodz39ye1tdst4
+  paylink account roll-keys acct_wstltkodz39ye1tdst4 --json";
+const EXPORT_EXAMPLES: &str = "Examples:
+  paylink export --account acct_wstltkodz39ye1tdst4 --out acct.json
+  paylink export --account acct_wstltkodz39ye1tdst4 --mode test > test.json";
+const IMPORT_EXAMPLES: &str = "Examples:
+  paylink import acct.json --database postgres://paylink@127.0.0.1:5432/paylink
+  paylink export --account acct_wstltkodz39ye1tdst4 | paylink import - --database sqlite://copy.db";

@@ -12,7 +12,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://paylink.db";
 /// never reads an account id.
 pub const DEFAULT_ACCOUNT_NAME: &str = "My shop";
 
-/// Where the database is, and how many connections to hold.
+/// Where the database is, and how many connections to hold: every
+/// command's database flags.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: sqlite://PATH (created if missing), sqlite::memory:,
@@ -27,6 +28,32 @@ pub struct DatabaseArgs {
         default_value_t = 8
     )]
     pub max_connections: u32,
+}
+
+impl DatabaseArgs {
+    pub fn new(database_url: impl Into<String>) -> DatabaseArgs {
+        DatabaseArgs {
+            database_url: database_url.into(),
+            max_connections: 8,
+        }
+    }
+
+    /// The pool of a one-shot command, which waits for a connection as
+    /// long as the default: no request of anyone's is waiting behind it.
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.max_connections,
+            ..PoolSettings::default()
+        }
+    }
+}
+
+/// The database flags of `paylink serve`: every command's, and how long a
+/// request waits for a connection (only a server has requests).
+#[derive(Debug, Clone, Args)]
+pub struct ServeDatabaseArgs {
+    #[command(flatten)]
+    pub location: DatabaseArgs,
 
     /// Milliseconds a request waits for a database connection before it
     /// answers 503 service_unavailable.
@@ -38,20 +65,28 @@ pub struct DatabaseArgs {
     pub acquire_timeout_ms: u64,
 }
 
-impl DatabaseArgs {
-    pub fn new(database_url: impl Into<String>) -> DatabaseArgs {
-        DatabaseArgs {
-            database_url: database_url.into(),
-            max_connections: 8,
+impl ServeDatabaseArgs {
+    pub fn new(database_url: impl Into<String>) -> ServeDatabaseArgs {
+        ServeDatabaseArgs {
+            location: DatabaseArgs::new(database_url),
             acquire_timeout_ms: 5000,
         }
     }
 
     pub fn pool_settings(&self) -> PoolSettings {
         PoolSettings {
-            max_connections: self.max_connections,
+            max_connections: self.location.max_connections,
             acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
         }
+    }
+}
+
+/// `config.database.database_url` reads the same on `serve` as elsewhere.
+impl std::ops::Deref for ServeDatabaseArgs {
+    type Target = DatabaseArgs;
+
+    fn deref(&self) -> &DatabaseArgs {
+        &self.location
     }
 }
 
@@ -63,7 +98,7 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
 
     #[command(flatten)]
-    pub database: DatabaseArgs,
+    pub database: ServeDatabaseArgs,
 
     /// Base URL of payment pages in `payment_uri`; defaults to http:// and
     /// the address actually bound.
@@ -250,7 +285,7 @@ impl ServeConfig {
     pub fn new(addr: SocketAddr, database_url: impl Into<String>) -> ServeConfig {
         ServeConfig {
             addr,
-            database: DatabaseArgs::new(database_url),
+            database: ServeDatabaseArgs::new(database_url),
             public_url: None,
             account_name: DEFAULT_ACCOUNT_NAME.to_owned(),
             body_limit: 64 * 1024,

@@ -1,6 +1,6 @@
 //! Builds the application and runs it until stopped.
 
-use crate::api::error::{ApiError, REQUEST_ID};
+use crate::api::error::{ApiError, REQUEST, RequestLocal};
 use crate::api::{ApiConfig, AppState, Shared, api_routes, method_not_allowed, route_not_found};
 use crate::config::ServeConfig;
 use crate::connections::{ConnectionLimits, default_max_connections, raise_open_file_limit};
@@ -63,7 +63,10 @@ async fn request_context(
     let started = Instant::now();
     let (req, leftover) = SharedBody::share(req);
     let bounded = tokio::time::timeout(context.request_timeout, next.run(req));
-    let mut response = match REQUEST_ID.scope(id, bounded.instrument(span)).await {
+    let mut response = match REQUEST
+        .scope(RequestLocal::new(id), bounded.instrument(span))
+        .await
+    {
         Ok(response) => response,
         Err(_) => ApiError::RequestTimeout.into_response(),
     };

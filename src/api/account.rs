@@ -80,6 +80,17 @@ pub async fn update(
         .text_or_empty("display_name", bad)?
         .map(|raw| parse_display_name(&raw).map_err(bad))
         .transpose()?;
+    // Nothing to change is a no-op, unless the body held the changes as
+    // JSON a form parse cannot see: then it is an error that says so.
+    if params.json_sent_as_form()
+        && webhook_uri.is_none()
+        && api_version.is_none()
+        && display_name.is_none()
+    {
+        return Err(bad(
+            "no parameter was given (webhook_uri, api_version or display_name)".into(),
+        ));
+    }
     let change = SettingsChange {
         webhook_uri,
         api_version,

@@ -4,15 +4,51 @@ use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::cell::Cell;
+
+/// What the task serving a request knows of it beyond the handler: its id,
+/// and whether its body was JSON sent as a form.
+pub struct RequestLocal {
+    id: String,
+    json_sent_as_form: Cell<bool>,
+}
+
+impl RequestLocal {
+    pub fn new(id: String) -> RequestLocal {
+        RequestLocal {
+            id,
+            json_sent_as_form: Cell::new(false),
+        }
+    }
+}
 
 tokio::task_local! {
-    /// The id of the request being served, for logs and 500 messages.
-    pub static REQUEST_ID: String;
+    /// The request being served, for logs, 500 messages and hints.
+    pub static REQUEST: RequestLocal;
 }
 
 /// The request id of the current task, if a request is being served.
 pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    REQUEST.try_with(|r| r.id.clone()).ok()
+}
+
+/// What a parameter error adds when the body was a JSON object sent with a
+/// form's content type (curl's `-d` without `-H 'Content-Type: …'`): read as
+/// a form it gives no parameter the route knows, so the error alone (`amount
+/// is required`) would hide the cause.
+pub const JSON_SENT_AS_FORM: &str = "the request body is JSON but its Content-Type is \
+     application/x-www-form-urlencoded: send it with Content-Type: application/json";
+
+/// Notes that the current request's body is JSON sent as a form: from now
+/// on its parameter errors say so.
+pub fn note_json_sent_as_form() {
+    let _ = REQUEST.try_with(|r| r.json_sent_as_form.set(true));
+}
+
+fn json_sent_as_form() -> bool {
+    REQUEST
+        .try_with(|r| r.json_sent_as_form.get())
+        .unwrap_or(false)
 }
 
 /// Every error an API call can answer with.
@@ -109,7 +145,30 @@ impl ApiError {
         }
     }
 
+    /// The error's message; an error about the parameters of a request
+    /// whose body was JSON sent as a form says how to send it.
     pub fn message(&self) -> String {
+        let message = self.own_message();
+        if self.is_about_parameters() && json_sent_as_form() {
+            format!("{message}; {JSON_SENT_AS_FORM}")
+        } else {
+            message
+        }
+    }
+
+    /// Whether the error is about the request's parameters (a 400 that a
+    /// body read as intended might not have had).
+    fn is_about_parameters(&self) -> bool {
+        matches!(
+            self,
+            ApiError::BadRequest(_)
+                | ApiError::InvalidLink(_)
+                | ApiError::InvalidCard(_)
+                | ApiError::InvalidDateFormat(_)
+        )
+    }
+
+    fn own_message(&self) -> String {
         match self {
             ApiError::Authentication => "authentication failed".into(),
             ApiError::InvalidLinkId(id) => format!("{id} is not a valid link id"),

@@ -13,6 +13,7 @@ use crate::domain::charge::Charge;
 use crate::domain::id::new_id;
 use crate::domain::link::{Link, NewLink};
 use crate::domain::list::{ListWindow, Micros, Page, now};
+use crate::domain::money::Currency;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
@@ -58,8 +59,14 @@ pub async fn create(
 ) -> Result<Response> {
     let version = version.resolve()?;
     let invalid = ApiError::InvalidLink;
+    // Read first only to word an amount's error in the link's currency.
+    let currency = params
+        .text("currency", invalid)
+        .ok()
+        .flatten()
+        .and_then(|code| Currency::parse(code.trim()).ok());
     let new = NewLink::parse(
-        params.int("amount", invalid)?,
+        params.amount("amount", currency, invalid)?,
         params.text("currency", invalid)?.as_deref(),
         params.text("title", invalid)?.as_deref(),
         params.text_or_empty("description", invalid)?.as_deref(),

@@ -3,8 +3,9 @@
 //! differently (python and go send JSON bodies even on GET).
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, note_json_sent_as_form};
 use crate::domain::list::{ListWindow, WindowError, WindowParams};
+use crate::domain::money::{Currency, not_an_integer};
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
@@ -16,6 +17,8 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone)]
 pub struct Params {
     map: Result<Map<String, Value>, String>,
+    /// The body was a JSON object sent with a form's content type.
+    json_sent_as_form: bool,
 }
 
 /// How a parameter's type error is reported: `bad_request` on most routes,
@@ -24,10 +27,25 @@ pub type ErrorKind = fn(String) -> ApiError;
 
 impl Params {
     pub fn from_map(map: Map<String, Value>) -> Params {
-        Params { map: Ok(map) }
+        Params {
+            map: Ok(map),
+            json_sent_as_form: false,
+        }
     }
 
+    /// Whether the body was a JSON object sent with a form's content type,
+    /// and so gave none of the parameters it holds.
+    pub fn json_sent_as_form(&self) -> bool {
+        self.json_sent_as_form
+    }
+
+    /// The parameters. Once one is read from a JSON body sent as a form,
+    /// the request's parameter errors say how to send it (an error before,
+    /// of the version header say, owes nothing to the body).
     fn map(&self) -> Result<&Map<String, Value>, ApiError> {
+        if self.json_sent_as_form {
+            note_json_sent_as_form();
+        }
         self.map
             .as_ref()
             .map_err(|m| ApiError::BadRequest(m.clone()))
@@ -66,7 +84,22 @@ impl Params {
 
     /// An integer: a JSON integer or a decimal string.
     pub fn int(&self, name: &str, kind: ErrorKind) -> Result<Option<i64>, ApiError> {
-        let invalid = || kind(format!("{name} must be an integer"));
+        self.integer(name, || kind(format!("{name} must be an integer")))
+    }
+
+    /// An amount: an integer count of the currency's smallest unit. One
+    /// that is not (`12.50`) is told so, with an example in `currency` when
+    /// it is known.
+    pub fn amount(
+        &self,
+        name: &str,
+        currency: Option<Currency>,
+        kind: ErrorKind,
+    ) -> Result<Option<i64>, ApiError> {
+        self.integer(name, || kind(not_an_integer(name, currency)))
+    }
+
+    fn integer(&self, name: &str, invalid: impl Fn() -> ApiError) -> Result<Option<i64>, ApiError> {
         match self.value(name)? {
             None => Ok(None),
             Some(Value::Number(n)) => whole_number(n).map(Some).ok_or_else(invalid),
@@ -228,6 +261,14 @@ fn parse_pairs(map: &mut Map<String, Value>, raw: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a form body is really one JSON object (`curl -d '{…}'` sends
+/// it as `application/x-www-form-urlencoded`).
+fn is_json_object(body: &[u8]) -> bool {
+    body.starts_with(b"{")
+        && body.ends_with(b"}")
+        && serde_json::from_slice::<Map<String, Value>>(body).is_ok()
+}
+
 /// Merges a JSON object into `map`, keys of the body winning.
 fn merge_json(map: &mut Map<String, Value>, raw: &[u8]) -> Result<(), String> {
     match serde_json::from_slice::<Value>(raw) {
@@ -262,6 +303,9 @@ impl FromRequest<AppState> for Params {
             .await
             .map_err(|_| ApiError::TooLarge)?;
         let body_text = body.trim_ascii();
+        // Read as a form all the same (Omise does), but its errors say why.
+        let json_sent_as_form = content_type.starts_with("application/x-www-form-urlencoded")
+            && is_json_object(body_text);
         if problem.is_none() && !body_text.is_empty() {
             let result = if content_type.starts_with("application/json")
                 || (content_type.is_empty() && body_text.starts_with(b"{"))
@@ -281,6 +325,7 @@ impl FromRequest<AppState> for Params {
         }
         Ok(Params {
             map: problem.map_or(Ok(map), Err),
+            json_sent_as_form,
         })
     }
 }

@@ -35,7 +35,7 @@ pub async fn create(
     let charge = visible::charge(&state, &principal, &charge_id).await?;
     let version = version.resolve()?;
     let bad = ApiError::BadRequest;
-    let amount = parse_amount(params.int("amount", bad)?).map_err(bad)?;
+    let amount = parse_amount(params.amount("amount", Some(charge.currency), bad)?).map_err(bad)?;
     let metadata = params.json_object("metadata", bad)?.unwrap_or_default();
     let new = NewRefund {
         id: new_id(Kind::Refund, principal.mode),

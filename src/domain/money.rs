@@ -319,6 +319,27 @@ impl fmt::Display for Currency {
     }
 }
 
+/// The message for an amount that is not an integer (`12.50`): amounts
+/// count the currency's smallest unit, shown on an example in `currency`,
+/// or in THB when the currency is not known.
+pub fn not_an_integer(name: &str, currency: Option<Currency>) -> String {
+    const EXAMPLE: u64 = 1250;
+    let shown = currency.unwrap_or(Currency::Thb);
+    let scale = 10_u64.pow(shown.exponent());
+    let width = shown.exponent() as usize;
+    let major = match width {
+        0 => format!("{EXAMPLE}"),
+        _ => format!("{}.{:0width$}", EXAMPLE / scale, EXAMPLE % scale),
+    };
+    let code = shown.code();
+    let example = match (currency, width) {
+        (None, _) => format!("for example {EXAMPLE} for {major} {code}"),
+        (Some(_), 0) => format!("{code} has no smaller unit: {EXAMPLE} for {major} {code}"),
+        (Some(_), _) => format!("{EXAMPLE} for {major} {code}"),
+    };
+    format!("{name} must be an integer in the currency's smallest unit ({example})")
+}
+
 /// Renders `n` with a comma between each group of three digits.
 fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -365,6 +386,28 @@ mod tests {
         ] {
             assert!(Currency::Thb.parse_main_unit(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_fractional_amount_is_told_the_smallest_unit() {
+        assert_eq!(
+            not_an_integer("amount", Some(Currency::Thb)),
+            "amount must be an integer in the currency's smallest unit (1250 for 12.50 THB)"
+        );
+        assert_eq!(
+            not_an_integer("amount", Some(Currency::Usd)),
+            "amount must be an integer in the currency's smallest unit (1250 for 12.50 USD)"
+        );
+        assert_eq!(
+            not_an_integer("amount", Some(Currency::Jpy)),
+            "amount must be an integer in the currency's smallest unit \
+             (JPY has no smaller unit: 1250 for 1250 JPY)"
+        );
+        assert_eq!(
+            not_an_integer("amount", None),
+            "amount must be an integer in the currency's smallest unit \
+             (for example 1250 for 12.50 THB)"
+        );
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub enum StoreError {
     /// Stored data that does not decode: a bug or a corrupted row.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// A SQLite database this process cannot write (500): which file, and
+    /// why. Reads still work.
+    #[error("cannot write the SQLite database {path}: {cause}")]
+    ReadOnly { path: String, cause: String },
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -159,8 +163,11 @@ use impl_store;
 /// Why a store could not be opened.
 #[derive(Debug, Error)]
 pub enum OpenError {
+    /// A URL of another scheme, shown with any password masked.
     #[error(
-        "unsupported database URL {0:?}: use sqlite://PATH, sqlite::memory: or postgres://USER@HOST:PORT/DB"
+        "unsupported database URL {0:?}: paylink takes a sqlite: path (sqlite://PATH, \
+         created if missing, or sqlite::memory:) or a postgres:// URL \
+         (postgres://USER:PASSWORD@HOST:PORT/DB)"
     )]
     UnsupportedUrl(String),
     #[error(
@@ -195,7 +202,87 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Arc<dyn Store
         // A bare path: the user most likely meant a SQLite file.
         Err(OpenError::BarePath(url.to_owned()))
     } else {
-        let scheme = url.split(':').next().unwrap_or_default();
-        Err(OpenError::UnsupportedUrl(format!("{scheme}:")))
+        Err(OpenError::UnsupportedUrl(mask_password(url)))
+    }
+}
+
+/// `url` as it may be printed: the password of `USER:PASSWORD@` and of a
+/// `password=` query parameter replaced by `***`.
+fn mask_password(url: &str) -> String {
+    let mut shown = url.to_owned();
+    if let Some(start) = url.find("://").map(|i| i + 3) {
+        let rest = &url[start..];
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        if let Some(at) = authority.rfind('@') {
+            if let Some(colon) = authority[..at].find(':') {
+                shown = format!("{}***{}", &url[..start + colon + 1], &url[start + at..]);
+            }
+        }
+    }
+    if let Some(query) = shown.find('?') {
+        let (head, tail) = shown.split_at(query + 1);
+        let pairs: Vec<String> = tail
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        shown = format!("{head}{}", pairs.join("&"));
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked() {
+        for (url, shown) in [
+            (
+                "mysql://root:hunter2@db.example:3306/shop",
+                "mysql://root:***@db.example:3306/shop",
+            ),
+            (
+                "mysql://root@db.example/shop",
+                "mysql://root@db.example/shop",
+            ),
+            ("mysql:", "mysql:"),
+            ("redis://:s3cr%40t@cache/0", "redis://:***@cache/0"),
+            (
+                "mysql://u:p@w@h/db?password=x&ssl=1",
+                "mysql://u:***@h/db?password=***&ssl=1",
+            ),
+            (
+                "mariadb://h/db?user=u&Password=x",
+                "mariadb://h/db?user=u&Password=***",
+            ),
+            ("http://example.com/a@b:c", "http://example.com/a@b:c"),
+        ] {
+            assert_eq!(mask_password(url), shown, "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unsupported_url_is_quoted_whole_with_what_is_supported() {
+        let Err(e) = connect(
+            "mysql://root:hunter2@localhost/shop",
+            &PoolSettings::default(),
+        )
+        .await
+        else {
+            panic!("a mysql URL opened a store");
+        };
+        let message = e.to_string();
+        assert!(
+            message.starts_with(r#"unsupported database URL "mysql://root:***@localhost/shop""#),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(
+            message.contains("sqlite:") && message.contains("postgres://"),
+            "{message}"
+        );
     }
 }

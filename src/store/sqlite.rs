@@ -31,40 +31,145 @@ mod batch;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Why a SQLite file could not be opened, in the words of its path: the
-/// driver says only `unable to open database file` (code 14) or a bare
-/// I/O code, which names neither the file nor the cause.
+/// What was found of a SQLite database's path, once it could not be
+/// opened or written: its file, its directory, and the `-wal` and `-shm`
+/// files SQLite in WAL mode keeps beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct PathFacts {
+    is_dir: bool,
+    dir_exists: bool,
+    exists: bool,
+    readable: bool,
+    writable: bool,
+    /// A file can be made in the directory (one is made and removed).
+    dir_writable: bool,
+    /// Both `-wal` and `-shm` exist and can be written: SQLite then need
+    /// not create them, and an unwritable directory does no harm.
+    companions_ready: bool,
+    /// The first of `-wal` and `-shm` that exists but cannot be written.
+    stuck_companion: Option<&'static str>,
+}
+
+/// `path` with `suffix` appended, as SQLite names its `-wal` and `-shm`.
+fn beside(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+fn can_write(path: &std::path::Path) -> bool {
+    std::fs::OpenOptions::new().write(true).open(path).is_ok()
+}
+
+/// The directory a database file is in.
+fn directory(path: &std::path::Path) -> &std::path::Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+}
+
+impl PathFacts {
+    /// The file and its companions only, found without making anything.
+    /// Opening and closing them drops the locks SQLite holds on them in
+    /// this process: only ever called with no connection open.
+    fn of_files(path: &std::path::Path) -> PathFacts {
+        let companions = ["-wal", "-shm"].map(|suffix| (suffix, beside(path, suffix)));
+        PathFacts {
+            exists: path.exists(),
+            readable: std::fs::File::open(path).is_ok(),
+            writable: can_write(path),
+            companions_ready: companions.iter().all(|(_, p)| can_write(p)),
+            stuck_companion: companions
+                .iter()
+                .find(|(_, p)| p.exists() && !can_write(p))
+                .map(|(suffix, _)| *suffix),
+            ..PathFacts::default()
+        }
+    }
+
+    fn of(path: &std::path::Path) -> PathFacts {
+        let dir = directory(path);
+        PathFacts {
+            is_dir: path.is_dir(),
+            dir_exists: dir.is_dir(),
+            dir_writable: tempfile_in(dir).is_ok(),
+            ..PathFacts::of_files(path)
+        }
+    }
+}
+
+/// Why a database file that exists cannot be written, if it cannot: the
+/// file is read-only, or a `-wal` or `-shm` file beside it is (left, say,
+/// by another user who ran paylink on it).
+fn read_only_cause(path: &str, facts: &PathFacts) -> Option<String> {
+    if !facts.exists {
+        None
+    } else if !facts.writable {
+        Some("the file is read-only for this user".to_owned())
+    } else {
+        facts.stuck_companion.map(|suffix| {
+            format!(
+                "{path}{suffix} beside it is read-only for this user (SQLite in WAL mode \
+                 writes it; it may belong to another user who ran paylink on this database)"
+            )
+        })
+    }
+}
+
+/// Why a SQLite database could not be opened, from what was found of its
+/// path: the driver says only `unable to open database file` (code 14),
+/// `attempt to write a readonly database` (code 8) or a bare I/O code,
+/// which name neither the file nor the cause. `driver` is what it said.
+fn open_cause(path: &str, dir: &str, facts: &PathFacts, driver: &str) -> String {
+    if facts.is_dir {
+        return "it is a directory, not a database file".to_owned();
+    }
+    if !facts.dir_exists {
+        return format!("the directory {dir} does not exist");
+    }
+    let mut causes = Vec::new();
+    if !facts.dir_writable {
+        if !facts.exists {
+            causes.push(format!(
+                "the directory {dir} is not writable by this user, so the database cannot be created in it"
+            ));
+        } else if !facts.companions_ready {
+            causes.push(format!(
+                "the directory {dir} is not writable by this user, and SQLite in WAL mode \
+                 creates {path}-wal and {path}-shm beside the database"
+            ));
+        }
+    }
+    if facts.exists && !facts.readable {
+        causes.push("the file is not readable by this user".to_owned());
+    } else if let Some(cause) = read_only_cause(path, facts) {
+        causes.push(cause);
+    }
+    if causes.is_empty() {
+        driver.to_owned()
+    } else {
+        causes.join("; ")
+    }
+}
+
+/// Whether SQLite refused a write because the database is read-only
+/// (`SQLITE_READONLY` and its extended codes).
+fn is_read_only(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 8),
+        _ => false,
+    }
+}
+
+/// A SQLite file that could not be opened, with its path and the likely
+/// cause.
 fn open_error(path: &std::path::Path, e: sqlx::Error) -> super::OpenError {
     let shown = path.display().to_string();
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let cause = if path.is_dir() {
-        "it is a directory, not a database file".to_owned()
-    } else if !parent.is_dir() {
-        format!("the directory {} does not exist", parent.display())
-    } else if path.exists()
-        && std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .is_err()
-    {
-        "the file is read-only or not readable by this user".to_owned()
-    } else if !path.exists() && tempfile_in(parent).is_err() {
-        format!(
-            "the directory {} is not writable by this user",
-            parent.display()
-        )
-    } else if parent_read_only(parent) {
-        format!(
-            "the directory {} is not writable (SQLite writes its -wal and -shm files beside the database)",
-            parent.display()
-        )
-    } else {
-        format!("{e}")
-    };
+    let dir = directory(path).display().to_string();
+    let cause = open_cause(&shown, &dir, &PathFacts::of(path), &e.to_string());
     super::OpenError::Sqlite { path: shown, cause }
 }
 
@@ -73,10 +178,6 @@ fn tempfile_in(dir: &std::path::Path) -> std::io::Result<()> {
     let probe = dir.join(format!(".paylink-probe-{}", std::process::id()));
     std::fs::File::create(&probe)?;
     std::fs::remove_file(probe)
-}
-
-fn parent_read_only(dir: &std::path::Path) -> bool {
-    tempfile_in(dir).is_err()
 }
 
 /// The text a charge is found by, of a `charges` row aliased `c`.
@@ -97,6 +198,17 @@ pub struct SqliteStore {
     events_written: Arc<tokio::sync::Notify>,
     /// Where tokens and payments wait to be written together.
     queue: Arc<batch::Queue>,
+    /// Why the database file cannot be written, if it cannot (found when
+    /// it is opened): every write then fails at once, with the file named,
+    /// while reads (`paylink export`) still work.
+    read_only: Option<Arc<ReadOnlyFile>>,
+}
+
+/// A database file this process cannot write, and why.
+#[derive(Debug)]
+struct ReadOnlyFile {
+    path: String,
+    cause: String,
 }
 
 /// How this process learns that another one has committed.
@@ -303,6 +415,7 @@ impl SqliteStore {
             sqlx::migrate::MigrateError::Execute(e) => open_error(&filename, e),
             other => other.into(),
         };
+        let mut read_only = None;
         if !in_memory {
             // Migrate on one connection before the pool opens any: while a
             // migration holds the write lock, another connection setting
@@ -311,7 +424,21 @@ impl SqliteStore {
                 .await
                 .map_err(|e| open_error(&filename, e))?;
             MIGRATOR.run(&mut conn).await.map_err(migrate_error)?;
+            // A database SQLite opened read-only (the file, or its -wal or
+            // -shm, is not writable) refuses a write that changes nothing.
+            let probe = sqlx::query("DELETE FROM _sqlx_migrations WHERE 0")
+                .execute(&mut conn)
+                .await;
             conn.close().await?;
+            if probe.as_ref().is_err_and(is_read_only) {
+                // Only now that no connection has the files open: closing a
+                // file this process opened again would drop SQLite's locks.
+                let shown = filename.display().to_string();
+                let cause = read_only_cause(&shown, &PathFacts::of_files(&filename))
+                    .unwrap_or_else(|| "SQLite opened it read-only".to_owned());
+                tracing::warn!(path = %shown, %cause, "the database is read-only: writes will fail");
+                read_only = Some(Arc::new(ReadOnlyFile { path: shown, cause }));
+            }
         }
         // A local file does not hang up: no ping before each use, which
         // would cost a round trip to the connection's worker thread.
@@ -338,9 +465,7 @@ impl SqliteStore {
         let others = if in_memory {
             OtherWriters::None
         } else {
-            let mut shm = filename.into_os_string();
-            shm.push("-shm");
-            match File::open(shm) {
+            match File::open(beside(&filename, "-shm")) {
                 Ok(file) => OtherWriters::WalIndex(Arc::new(file)),
                 Err(e) => {
                     tracing::warn!(error = %e, "no WAL index to read: reads are not cached");
@@ -360,6 +485,7 @@ impl SqliteStore {
             }),
             events_written: Default::default(),
             queue: Default::default(),
+            read_only,
         })
     }
 }
@@ -505,6 +631,12 @@ impl Dialect for SqliteStore {
 
     /// This process's turn to write, on the writer's connection.
     async fn writer(&self) -> super::StoreResult<WriteGuard> {
+        if let Some(file) = &self.read_only {
+            return Err(super::StoreError::ReadOnly {
+                path: file.path.clone(),
+                cause: file.cause.clone(),
+            });
+        }
         let guard = self.writer.clone().lock_owned().await;
         let conn = match OwnedMutexGuard::try_map(guard, Option::as_mut) {
             Ok(kept) => WriterConnection::Kept(kept),
@@ -572,6 +704,185 @@ mod tests {
             writing: AtomicU64::new(writing),
             log: std::sync::Mutex::new(log.into()),
         }
+    }
+
+    /// The facts of a database file that exists, is readable and writable,
+    /// in a writable directory, with no `-wal` or `-shm` yet.
+    fn healthy() -> PathFacts {
+        PathFacts {
+            dir_exists: true,
+            exists: true,
+            readable: true,
+            writable: true,
+            dir_writable: true,
+            ..PathFacts::default()
+        }
+    }
+
+    const CANT_OPEN: &str = "error returned from database: (code: 14) unable to open database file";
+    const READONLY: &str =
+        "error returned from database: (code: 8) attempt to write a readonly database";
+
+    /// Every cause a failed open is told, from the facts alone: tests may
+    /// run as root, whom permissions do not stop, so the files are not made.
+    #[test]
+    fn open_failures_name_their_cause() {
+        let cause =
+            |facts: PathFacts, driver: &str| open_cause("/srv/p.db", "/srv", &facts, driver);
+        let wal = "SQLite in WAL mode creates /srv/p.db-wal and /srv/p.db-shm beside the database";
+        // An existing, writable file in a directory the user cannot write:
+        // the directory is the problem.
+        let locked_dir = PathFacts {
+            dir_writable: false,
+            ..healthy()
+        };
+        assert_eq!(
+            cause(locked_dir.clone(), CANT_OPEN),
+            format!("the directory /srv is not writable by this user, and {wal}")
+        );
+        // The same with a file of another user's: both are said, the
+        // directory first, never "not readable" of a readable file.
+        let both = PathFacts {
+            writable: false,
+            ..locked_dir.clone()
+        };
+        assert_eq!(
+            cause(both, CANT_OPEN),
+            format!(
+                "the directory /srv is not writable by this user, and {wal}; \
+                 the file is read-only for this user"
+            )
+        );
+        // With -wal and -shm there and writable, the directory is no cause.
+        let ready = PathFacts {
+            companions_ready: true,
+            ..locked_dir
+        };
+        assert_eq!(cause(ready, CANT_OPEN), CANT_OPEN);
+        // A read-only file in a writable directory: no raw driver text.
+        let read_only = PathFacts {
+            writable: false,
+            ..healthy()
+        };
+        assert_eq!(
+            cause(read_only, READONLY),
+            "the file is read-only for this user"
+        );
+        let unreadable = PathFacts {
+            readable: false,
+            writable: false,
+            ..healthy()
+        };
+        assert_eq!(
+            cause(unreadable, CANT_OPEN),
+            "the file is not readable by this user"
+        );
+        let stuck = PathFacts {
+            stuck_companion: Some("-shm"),
+            ..healthy()
+        };
+        assert!(
+            cause(stuck, READONLY)
+                .starts_with("/srv/p.db-shm beside it is read-only for this user"),
+        );
+        let new_in_locked_dir = PathFacts {
+            exists: false,
+            readable: false,
+            writable: false,
+            dir_writable: false,
+            ..healthy()
+        };
+        assert_eq!(
+            cause(new_in_locked_dir, CANT_OPEN),
+            "the directory /srv is not writable by this user, so the database cannot be created in it"
+        );
+        let no_dir = PathFacts {
+            dir_exists: false,
+            ..PathFacts::default()
+        };
+        assert_eq!(
+            cause(no_dir, CANT_OPEN),
+            "the directory /srv does not exist"
+        );
+        let is_dir = PathFacts {
+            is_dir: true,
+            ..healthy()
+        };
+        assert_eq!(
+            cause(is_dir, CANT_OPEN),
+            "it is a directory, not a database file"
+        );
+        // Nothing found wrong: what the driver said is all there is.
+        assert_eq!(cause(healthy(), CANT_OPEN), CANT_OPEN);
+        assert_eq!(read_only_cause("/srv/p.db", &healthy()), None);
+    }
+
+    /// A store over a file it cannot write refuses every write at once,
+    /// naming the file, and still reads.
+    #[tokio::test]
+    async fn a_read_only_file_refuses_writes_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let url = format!("sqlite://{}", path.display());
+        let mut store = SqliteStore::connect(&url, &super::super::PoolSettings::default())
+            .await
+            .unwrap();
+        assert!(store.read_only.is_none(), "a writable file is writable");
+        // As root a chmod would not stop the writes: the flag connect sets
+        // for a read-only file is set by hand.
+        let facts = PathFacts {
+            writable: false,
+            ..healthy()
+        };
+        let shown = path.display().to_string();
+        store.read_only = read_only_cause(&shown, &facts).map(|cause| {
+            Arc::new(ReadOnlyFile {
+                path: shown.clone(),
+                cause,
+            })
+        });
+        let store: Arc<dyn crate::store::Store> = Arc::new(store);
+        let refused = crate::accounts::create_account(store.as_ref())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            refused,
+            format!(
+                "cannot write the SQLite database {shown}: the file is read-only for this user"
+            )
+        );
+        assert_eq!(store.account_count().await.unwrap(), 0, "reads still work");
+    }
+
+    /// The same found by `connect` from the file's permissions, where they
+    /// bind: not as root, who writes a read-only file all the same.
+    #[tokio::test]
+    async fn connect_finds_a_read_only_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let url = format!("sqlite://{}", path.display());
+        let settings = super::super::PoolSettings::default();
+        // Every connection closed: SQLite would otherwise hand the next
+        // one a descriptor opened for writing before the chmod.
+        let first = SqliteStore::connect(&url, &settings).await.unwrap();
+        if let Some(writer) = first.writer.lock().await.take() {
+            writer.close().await.unwrap();
+        }
+        first.pool.close().await;
+        drop(first);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        if can_write(&path) {
+            eprintln!(
+                "SKIPPED: a read-only file is writable by this user (root): see a_read_only_file_refuses_writes_by_name"
+            );
+            return;
+        }
+        let store = SqliteStore::connect(&url, &settings).await.unwrap();
+        let file = store.read_only.as_ref().expect("found read-only");
+        assert_eq!(file.path, path.display().to_string());
+        assert_eq!(file.cause, "the file is read-only for this user");
     }
 
     #[test]

@@ -244,6 +244,22 @@ fn migrate_and_bad_urls() {
     let (ok, _, stderr) = run(&["migrate", "--database", "mysql://localhost/x"]);
     assert!(!ok);
     assert!(stderr.contains("unsupported database URL"), "{stderr}");
+    // The whole URL is quoted, its password masked, with what is taken.
+    let (ok, _, stderr) = run(&[
+        "migrate",
+        "--database",
+        "mysql://shop:hunter2@db.example:3306/shop",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(r#"unsupported database URL "mysql://shop:***@db.example:3306/shop""#),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(
+        stderr.contains("sqlite://PATH") && stderr.contains("postgres://"),
+        "{stderr}"
+    );
     let memory = run(&[
         "account",
         "create",
@@ -421,4 +437,107 @@ fn a_second_interrupt_exits_at_once() {
     };
     assert_eq!(exit.code(), Some(130));
     drop(stalled);
+}
+
+/// The commands `--help` is checked for.
+const COMMANDS: [&[&str]; 11] = [
+    &[],
+    &["serve"],
+    &["migrate"],
+    &["account"],
+    &["account", "create"],
+    &["account", "webhook"],
+    &["account", "webhook-secret"],
+    &["account", "roll-keys"],
+    &["export"],
+    &["import"],
+    &["pay"],
+];
+
+/// The entries of a long help's `Arguments:` and `Options:` sections that
+/// have no description: clap puts it on the line after the entry.
+fn undescribed(help: &str) -> Vec<String> {
+    let lines: Vec<&str> = help.lines().collect();
+    let mut missing = vec![];
+    let mut in_list = false;
+    for (i, line) in lines.iter().enumerate() {
+        if !line.starts_with(' ') {
+            in_list = matches!(line.trim_end(), "Arguments:" | "Options:");
+            continue;
+        }
+        let entry = line.trim_start();
+        let indent = line.len() - entry.len();
+        if in_list && indent <= 6 && (entry.starts_with('-') || entry.starts_with('<')) {
+            let next = lines.get(i + 1).map_or("", |l| l.trim());
+            if next.is_empty() || next.starts_with('[') {
+                missing.push(entry.to_owned());
+            }
+        }
+    }
+    missing
+}
+
+#[test]
+fn every_command_explains_itself_with_examples() {
+    for command in COMMANDS {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let (ok, help, stderr) = run(&args);
+        assert!(ok, "{args:?}: {stderr}");
+        assert_eq!(
+            undescribed(&help),
+            Vec::<String>::new(),
+            "{args:?}:\n{help}"
+        );
+        let examples = help
+            .split_once("\nExamples:\n")
+            .map(|(_, examples)| examples)
+            .unwrap_or_else(|| panic!("{args:?} has no examples:\n{help}"));
+        let invoked = format!("paylink {}", command.join(" "));
+        assert!(
+            examples
+                .lines()
+                .any(|l| l.trim().starts_with(invoked.trim_end())),
+            "{args:?}: no example runs {invoked}:\n{help}"
+        );
+    }
+    // What they are asked for most.
+    let (_, webhook, _) = run(&["account", "webhook", "--help"]);
+    assert!(webhook.contains("The account's id"), "{webhook}");
+    assert!(webhook.contains("Whose events"), "{webhook}");
+    // Only a server's requests wait for a connection.
+    for one_shot in [
+        &["migrate"][..],
+        &["account", "create"],
+        &["account", "roll-keys"],
+        &["export"],
+        &["import"],
+    ] {
+        let mut args = one_shot.to_vec();
+        args.push("--help");
+        let (_, help, _) = run(&args);
+        assert!(
+            !help.contains("--db-acquire-timeout-ms"),
+            "{args:?}:\n{help}"
+        );
+        assert!(help.contains("--db-max-connections"), "{args:?}:\n{help}");
+    }
+    let (_, serve, _) = run(&["serve", "--help"]);
+    assert!(serve.contains("--db-acquire-timeout-ms"), "{serve}");
+    assert!(
+        serve.contains("creates one and") && serve.contains("prints its id and four keys"),
+        "{serve}"
+    );
+    // The flag is gone from one-shot commands, its variable still reaches serve.
+    let (ok, _, stderr) = run(&[
+        "migrate",
+        "--db-acquire-timeout-ms",
+        "10",
+        "--database",
+        "sqlite::memory:",
+    ]);
+    assert!(
+        !ok && stderr.contains("--db-acquire-timeout-ms"),
+        "{stderr}"
+    );
 }

@@ -2,7 +2,7 @@
 
 use crate::helpers::{TestApp, send};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn form_bodies_as_ruby_and_php_send_them() {
     let app = TestApp::spawn().await;
@@ -125,7 +125,161 @@ async fn trailing_slashes_on_collections() {
     assert_eq!(app.get("/charges/").await.assert_ok()["total"], 0);
 }
 
+/// What `curl -d '{…}'` sends: JSON with curl's default content type.
+fn as_curl_sends(request: reqwest::RequestBuilder, json: &str) -> reqwest::RequestBuilder {
+    request
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(json.to_owned())
+}
+
+const HINT: &str = "the request body is JSON but its Content-Type is \
+    application/x-www-form-urlencoded: send it with Content-Type: application/json";
+
+async fn json_sent_as_a_form_is_refused_with_what_to_do() {
+    let app = TestApp::spawn().await;
+    // Read as a form, as Omise reads it: the link's fields are not seen,
+    // and the error says why.
+    for body in [
+        r#"{"amount":2000,"currency":"THB","title":"x","description":"y","multiple":false}"#,
+        "  {\"amount\": 2000, \"title\": \"a=b & c\", \"description\": \"100%\"}\n",
+    ] {
+        let reply = send(as_curl_sends(
+            app.request(Method::POST, "/links", app.sk()),
+            body,
+        ))
+        .await;
+        reply.assert_error(400, "invalid_link");
+        assert_eq!(
+            reply.body["message"],
+            format!("amount is required; {HINT}"),
+            "{body}"
+        );
+    }
+    assert_eq!(app.get("/links").await.body["total"], 0, "nothing stored");
+    // A form that is not JSON is told only what is wrong with it.
+    let form = send(as_curl_sends(
+        app.request(Method::POST, "/links", app.sk()),
+        "currency=THB&title=x&description=y",
+    ))
+    .await;
+    assert_eq!(form.body["message"], "amount is required");
+    // Every route that takes parameters says the same.
+    let card = json!({"card": crate::helpers::card_fields("4242424242424242")}).to_string();
+    let token = send(as_curl_sends(
+        app.request(Method::POST, "/tokens", app.pk()),
+        &card,
+    ))
+    .await;
+    token.assert_error(400, "invalid_card");
+    assert!(
+        token.body["message"].as_str().unwrap().ends_with(HINT),
+        "{}",
+        token.text
+    );
+    let link = app.thb_link(true).await;
+    let charge = app.pay_ok(&link, "4242424242424242").await;
+    let refund = send(as_curl_sends(
+        app.request(
+            Method::POST,
+            &format!("/charges/{charge}/refunds"),
+            app.sk(),
+        ),
+        r#"{"amount": 1000}"#,
+    ))
+    .await;
+    refund.assert_error(400, "bad_request");
+    assert_eq!(
+        refund.body["message"],
+        format!("amount is required; {HINT}")
+    );
+    // An account change that a form parse cannot see is an error too,
+    // never a quiet no-op.
+    let account = send(as_curl_sends(
+        app.request(Method::PATCH, "/account", app.sk()),
+        r#"{"webhook_uri": "https://shop.example.com/hooks"}"#,
+    ))
+    .await;
+    account.assert_error(400, "bad_request");
+    assert!(
+        account.body["message"].as_str().unwrap().ends_with(HINT),
+        "{}",
+        account.text
+    );
+    assert_eq!(app.get("/account").await.body["webhook_uri"], Value::Null);
+    // An empty PATCH is still the no-op it was.
+    send(app.request(Method::PATCH, "/account", app.sk()))
+        .await
+        .assert_ok();
+    // With its content type the same JSON is taken.
+    let sent = send(
+        app.request(Method::POST, "/links", app.sk())
+            .header("content-type", "application/json")
+            .body(r#"{"amount":2000,"currency":"THB","title":"x","description":"y"}"#),
+    )
+    .await;
+    sent.assert_ok();
+}
+
+async fn fractional_amounts_are_told_the_smallest_unit() {
+    let app = TestApp::spawn().await;
+    let unit = "amount must be an integer in the currency's smallest unit";
+    for (form, message) in [
+        (
+            "amount=12.50&currency=THB&title=x&description=y",
+            format!("{unit} (1250 for 12.50 THB)"),
+        ),
+        (
+            "amount=12.50&currency=usd&title=x&description=y",
+            format!("{unit} (1250 for 12.50 USD)"),
+        ),
+        (
+            "amount=12.5&currency=JPY&title=x&description=y",
+            format!("{unit} (JPY has no smaller unit: 1250 for 1250 JPY)"),
+        ),
+        (
+            "amount=12.50&title=x&description=y",
+            format!("{unit} (for example 1250 for 12.50 THB)"),
+        ),
+        (
+            "amount=12.50&currency=XYZ&title=x&description=y",
+            format!("{unit} (for example 1250 for 12.50 THB)"),
+        ),
+    ] {
+        let reply = send(
+            app.request(Method::POST, "/links", app.sk())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form),
+        )
+        .await;
+        reply.assert_error(400, "invalid_link");
+        assert_eq!(reply.body["message"], message, "{form}");
+    }
+    // A refund's amount is in the charge's currency.
+    let link = app
+        .create_link(json!({
+            "amount": 5000, "currency": "USD", "title": "t", "description": "", "multiple": true,
+        }))
+        .await;
+    let charge = app.pay_ok(&link, "4242424242424242").await;
+    let reply = send(
+        app.request(
+            Method::POST,
+            &format!("/charges/{charge}/refunds"),
+            app.sk(),
+        )
+        .json(&json!({"amount": 12.5})),
+    )
+    .await;
+    reply.assert_error(400, "bad_request");
+    assert_eq!(
+        reply.body["message"],
+        format!("{unit} (1250 for 12.50 USD)")
+    );
+}
+
 crate::helpers::db_tests!(
+    json_sent_as_a_form_is_refused_with_what_to_do,
+    fractional_amounts_are_told_the_smallest_unit,
     form_bodies_as_ruby_and_php_send_them,
     json_bodies_with_strings_numbers_and_nulls,
     list_parameters_in_the_query_a_json_body_on_get_or_a_form,

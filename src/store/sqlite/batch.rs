@@ -104,6 +104,10 @@ fn again(e: &StoreError) -> StoreError {
         StoreError::Unavailable(_) => StoreError::Unavailable(sqlx::Error::Protocol(e.to_string())),
         StoreError::Internal(_) => StoreError::Internal(sqlx::Error::Protocol(e.to_string())),
         StoreError::Corrupt(what) => StoreError::Corrupt(what.clone()),
+        StoreError::ReadOnly { path, cause } => StoreError::ReadOnly {
+            path: path.clone(),
+            cause: cause.clone(),
+        },
     }
 }
 
