@@ -208,6 +208,11 @@ pub async fn seed(
          INSERT INTO charge_status_counts (account_id, livemode, status, n) \
          SELECT account_id, livemode, status, COUNT(*) FROM charges \
          WHERE account_id = {account} GROUP BY account_id, livemode, status;
+         DELETE FROM charge_day_totals WHERE account_id = {account};
+         INSERT INTO charge_day_totals (account_id, livemode, day, currency, status, n, amount) \
+         SELECT account_id, livemode, created_at / 86400000000, currency, status, COUNT(*), \
+         CAST(SUM(amount) AS BIGINT) FROM charges WHERE account_id = {account} \
+         GROUP BY account_id, livemode, created_at / 86400000000, currency, status;
          "
             ),
         },

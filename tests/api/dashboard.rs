@@ -15,6 +15,7 @@ db_tests!(
     a_link_is_made_with_the_amount_in_the_main_unit,
     a_charge_is_refunded_and_completed_from_its_page,
     failed_sign_ins_are_limited_per_address,
+    the_overview_sums_what_the_charges_did,
 );
 
 /// A browser of one session: its cookie, and its pages' form token.
@@ -549,4 +550,92 @@ async fn two_processes_share_sessions() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(on_a.get("/dashboard").await.status, StatusCode::SEE_OTHER);
+}
+
+/// The figures of the overview's three tiles, as text.
+fn tiles(page: &Page) -> String {
+    let start = page.body.find(r#"class="tiles""#).expect("the tiles");
+    let end = page.body[start..]
+        .find("</section><section class=\"card\"><h2>")
+        .map_or(page.body.len(), |e| start + e);
+    page.body[start..end].to_owned()
+}
+
+async fn the_overview_sums_what_the_charges_did() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(app.sk()).await;
+    let empty = browser.get("/dashboard").await;
+    assert!(empty.body.contains("No payments yet"), "{}", empty.body);
+
+    let link = app.thb_link(true).await;
+    app.pay_ok(&link, "4242424242424242").await;
+    app.pay_ok(&link, "4242424242424242").await;
+    app.pay_ok(&link, "4111111111140011").await;
+    let token = app.token("4000000000003220").await;
+    let location = app.pay(&link, &token).await.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let pending = location.rsplit('/').next().unwrap().to_owned();
+    let yen = app
+        .create_link(json!({"amount": 5000, "currency": "JPY", "title": "Tea", "description": "", "multiple": true}))
+        .await;
+    app.pay_ok(&yen, "4242424242424242").await;
+    // Another mode's payments are not this session's.
+    let live = app
+        .create_link_with(
+            &app.keys.secret_key_live,
+            json!({"amount": 700000, "currency": "THB", "title": "Live", "description": ""}),
+        )
+        .await;
+    assert!(live["id"].is_string());
+
+    let page = browser.get("/dashboard").await;
+    let figures = tiles(&page);
+    assert!(
+        figures.contains("฿2,000.00") && figures.contains("¥5,000"),
+        "{figures}"
+    );
+    // successful 3, failed 1, pending 1.
+    assert!(
+        figures.contains("Successful</span><strong>3</strong>"),
+        "{figures}"
+    );
+    assert!(
+        figures.contains("Failed</span><strong>1</strong>"),
+        "{figures}"
+    );
+    assert!(
+        figures.contains("Pending</span><strong>1</strong>"),
+        "{figures}"
+    );
+    assert!(page.body.contains("<svg") && page.body.contains("class=\"bar\""));
+
+    // A pending charge that succeeds moves to its new status and amount.
+    send(app.request(
+        Method::POST,
+        &format!("/charges/{pending}/mark_as_paid"),
+        app.sk(),
+    ))
+    .await
+    .assert_ok();
+    let figures = tiles(&browser.get("/dashboard").await);
+    assert!(figures.contains("฿3,000.00"), "{figures}");
+    assert!(
+        figures.contains("Successful</span><strong>4</strong>"),
+        "{figures}"
+    );
+    assert!(
+        figures.contains("Pending</span><strong>0</strong>"),
+        "{figures}"
+    );
+
+    // The reset empties the test mode's sums.
+    send(app.request(Method::POST, "/_paylink/reset", app.sk()))
+        .await
+        .assert_ok();
+    let page = browser.get("/dashboard").await;
+    assert!(page.body.contains("No payments yet"));
+    assert!(tiles(&page).contains("Successful</span><strong>0</strong>"));
 }

@@ -51,13 +51,18 @@ pub(in crate::store) fn reset_counts(deleted: [u64; RESET.len()]) -> super::Rese
     }
 }
 
-/// Counts an account's charges by status afresh (`$1` the account), after
-/// a bulk load that told the triggers not to.
-pub(in crate::store) const RECOUNT_STATUSES: [&str; 2] = [
+/// Counts an account's charges by status, and sums them by day, afresh
+/// (`$1` the account), after a bulk load that told the triggers not to.
+pub(in crate::store) const RECOUNT_STATUSES: [&str; 4] = [
     "DELETE FROM charge_status_counts WHERE account_id = $1",
     "INSERT INTO charge_status_counts (account_id, livemode, status, n) \
      SELECT account_id, livemode, status, COUNT(*) FROM charges WHERE account_id = $1 \
      GROUP BY account_id, livemode, status",
+    "DELETE FROM charge_day_totals WHERE account_id = $1",
+    "INSERT INTO charge_day_totals (account_id, livemode, day, currency, status, n, amount) \
+     SELECT account_id, livemode, created_at / 86400000000, currency, status, COUNT(*), \
+     CAST(SUM(amount) AS BIGINT) FROM charges WHERE account_id = $1 \
+     GROUP BY account_id, livemode, created_at / 86400000000, currency, status",
 ];
 
 /// Export, import and reset.
