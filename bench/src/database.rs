@@ -6,7 +6,7 @@
 use crate::process::{Server, create_account, free_addr};
 use crate::report::{Figure, Report, Value};
 use crate::seed::{self, Dialect};
-use crate::{Bench, Result, export, lists, mixed, payments, retrieve, search, webhooks};
+use crate::{Bench, Result, dashboard, export, lists, mixed, payments, retrieve, search, webhooks};
 use sqlx::Connection;
 use std::time::Duration;
 
@@ -53,6 +53,8 @@ pub async fn run(
     if bench.args.payments_only {
         let without = payments::measure(bench, dialect, &server, &account, report).await?;
         webhooks::measure(bench, dialect, &server, &account, &without, report).await?;
+    } else if bench.args.dashboard_only {
+        dashboard::measure(bench, dialect, &server, &account, report).await?;
     } else if bench.args.search_only {
         search::measure(bench, dialect, &server, &account, &seeded, report).await?;
     } else if bench.args.reads_only {
@@ -63,6 +65,7 @@ pub async fn run(
         lists::measure(bench, dialect, &server, &account, &seeded, report).await?;
         // Before the payments, which add charges to the account.
         search::measure(bench, dialect, &server, &account, &seeded, report).await?;
+        dashboard::measure(bench, dialect, &server, &account, report).await?;
         mixed::measure(bench, dialect, &server, &account, report).await?;
         let without = payments::measure(bench, dialect, &server, &account, report).await?;
         webhooks::measure(bench, dialect, &server, &account, &without, report).await?;

@@ -7,6 +7,7 @@
 //! machine moves both sides of a comparison alike.
 
 mod client;
+mod dashboard;
 mod database;
 mod export;
 mod lists;
@@ -94,6 +95,10 @@ pub struct Args {
     /// quickly.
     #[arg(long)]
     pub search_only: bool,
+    /// Measure the dashboard's pages alone (and the seed they need), for
+    /// comparing builds quickly.
+    #[arg(long)]
+    pub dashboard_only: bool,
     /// Measure the reads alone (retrieve, a link's charges, and reads
     /// while payments flow), for comparing builds quickly.
     #[arg(long)]

@@ -58,6 +58,15 @@ pub fn run_with_timeout(
     load: Load,
     timeout: Option<Duration>,
 ) -> Result<WrkRun> {
+    run_full(url, &format!("Authorization: {authorization}"), load, timeout)
+}
+
+/// [`run`] with any one header line (`Cookie: …`) instead of the key.
+pub fn run_with_header(url: &str, header: &str, load: Load) -> Result<WrkRun> {
+    run_full(url, header, load, None)
+}
+
+fn run_full(url: &str, header: &str, load: Load, timeout: Option<Duration>) -> Result<WrkRun> {
     let mut command = Command::new("wrk");
     if let Some(timeout) = timeout {
         command
@@ -70,7 +79,7 @@ pub fn run_with_timeout(
         .arg(format!("-d{}s", load.duration.as_secs().max(1)))
         .arg("--latency")
         .arg("-H")
-        .arg(format!("Authorization: {authorization}"))
+        .arg(header)
         .arg(url)
         .output()
         .map_err(|e| format!("cannot run wrk: {e}"))?;
