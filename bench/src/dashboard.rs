@@ -61,7 +61,10 @@ pub async fn measure(
 ) -> Result<()> {
     let db = dialect.name();
     let base = server.base_url();
-    let cookie = format!("Cookie: {}", sign_in(bench, &base, &account.secret_key).await?);
+    let cookie = format!(
+        "Cookie: {}",
+        sign_in(bench, &base, &account.secret_key).await?
+    );
     let api = format!("Authorization: {}", client::basic(&account.secret_key));
     let charge = charge_with_events(bench, &base, account).await?;
     let load = Load {

@@ -58,7 +58,12 @@ pub fn run_with_timeout(
     load: Load,
     timeout: Option<Duration>,
 ) -> Result<WrkRun> {
-    run_full(url, &format!("Authorization: {authorization}"), load, timeout)
+    run_full(
+        url,
+        &format!("Authorization: {authorization}"),
+        load,
+        timeout,
+    )
 }
 
 /// [`run`] with any one header line (`Cookie: …`) instead of the key.

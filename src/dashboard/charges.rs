@@ -2,6 +2,7 @@
 //! failure, refunds and events, the refund form, and marking a pending
 //! test charge as paid or failed.
 
+use super::PathId;
 use super::links::PER_PAGE;
 use super::session::Signed;
 use super::views::{self, Ctx, Section};
@@ -14,7 +15,7 @@ use crate::domain::id::{Kind, new_id};
 use crate::domain::list::{ListWindow, Order, now};
 use crate::domain::refund::NewRefund;
 use crate::domain::search::{Search, SearchParams};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -151,9 +152,12 @@ pub async fn list(State(state): State<AppState>, signed: Signed, params: Params)
     )
 }
 
-async fn visible_charge(state: &AppState, signed: &Signed, id: &str) -> Result<Charge, Response> {
+async fn visible_charge(state: &AppState, signed: &Signed, id: PathId) -> Result<Charge, Response> {
+    let Some(id) = id.of(Kind::Charge) else {
+        return Err(views::not_found(&signed.ctx()));
+    };
     let s = &signed.session;
-    match state.store.charge(&s.account_id, s.mode, id).await {
+    match state.store.charge(&s.account_id, s.mode, &id).await {
         Ok(Some(charge)) => Ok(charge),
         Ok(None) => Err(views::not_found(&signed.ctx())),
         Err(e) => Err(views::store_failure(signed.lang, e)),
@@ -274,10 +278,10 @@ async fn show_charge(
 pub async fn show(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    id: PathId,
     params: Params,
 ) -> Response {
-    let charge = match visible_charge(&state, &signed, &id).await {
+    let charge = match visible_charge(&state, &signed, id).await {
         Ok(charge) => charge,
         Err(page) => return page,
     };
@@ -298,13 +302,13 @@ pub async fn show(
 pub async fn refund(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    id: PathId,
     params: Params,
 ) -> Response {
     if let Some(refused) = signed.refused_form(&params) {
         return refused;
     }
-    let charge = match visible_charge(&state, &signed, &id).await {
+    let charge = match visible_charge(&state, &signed, id).await {
         Ok(charge) => charge,
         Err(page) => return page,
     };
@@ -372,7 +376,7 @@ pub async fn refund(
 pub async fn complete(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    id: PathId,
     params: Params,
 ) -> Response {
     if let Some(refused) = signed.refused_form(&params) {
@@ -381,7 +385,7 @@ pub async fn complete(
     if signed.session.mode == Mode::Live {
         return views::not_found(&signed.ctx());
     }
-    let charge = match visible_charge(&state, &signed, &id).await {
+    let charge = match visible_charge(&state, &signed, id).await {
         Ok(charge) => charge,
         Err(page) => return page,
     };

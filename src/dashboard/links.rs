@@ -2,6 +2,7 @@
 //! makes one (the amount typed in the main unit), a link's page with its
 //! payment link, QR code and charges, and deletion.
 
+use super::PathId;
 use super::charges::charge_rows;
 use super::session::Signed;
 use super::views::{self, Ctx, Section};
@@ -13,7 +14,7 @@ use crate::domain::link::{Link, NewLink};
 use crate::domain::list::{ListWindow, Order, now};
 use crate::domain::money::Currency;
 use crate::domain::search::{Search, SearchParams};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, PreEscaped, html};
@@ -365,12 +366,15 @@ fn qr_svg(uri: &str) -> Markup {
 pub async fn show(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    id: PathId,
     params: Params,
 ) -> Response {
     let ctx = signed.ctx();
     let t = ctx.t;
     let s = &signed.session;
+    let Some(id) = id.of(Kind::Link) else {
+        return views::not_found(&ctx);
+    };
     let link = match state.store.link(&s.account_id, s.mode, &id).await {
         Ok(Some(link)) => link,
         Ok(None) => return views::not_found(&ctx),
@@ -454,12 +458,15 @@ pub async fn show(
 pub async fn delete(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    id: PathId,
     params: Params,
 ) -> Response {
     if let Some(refused) = signed.refused_form(&params) {
         return refused;
     }
+    let Some(id) = id.of(Kind::Link) else {
+        return views::not_found(&signed.ctx());
+    };
     let s = &signed.session;
     match state
         .store

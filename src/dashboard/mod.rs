@@ -97,7 +97,10 @@ pub fn routes(config: DashboardConfig) -> Router<AppState> {
         .route("/dashboard/charges/{id}", get(charges::show))
         .route("/dashboard/charges/{id}/refunds", post(charges::refund))
         .route("/dashboard/charges/{id}/complete", post(charges::complete))
-        .fallback(views::not_found_page)
+        .route(
+            "/dashboard/{*rest}",
+            axum::routing::any(views::not_found_page),
+        )
         .layer(Extension(Arc::new(config)))
         .layer(Extension(Arc::new(SignInLimiter::default())));
     for (name, value) in headers {
@@ -107,6 +110,31 @@ pub fn routes(config: DashboardConfig) -> Router<AppState> {
         ));
     }
     pages
+}
+
+/// An object's id from a dashboard path, if it can be one of `kind`: a path
+/// that does not decode, or an id of no such shape, names nothing a session
+/// can see (and never reaches the database).
+pub struct PathId(pub Option<String>);
+
+impl PathId {
+    pub fn of(self, kind: crate::domain::Kind) -> Option<String> {
+        self.0
+            .filter(|id| crate::domain::ObjectId::parse(kind, id).is_some())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        Ok(PathId(
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .ok()
+                .map(|axum::extract::Path(id)| id),
+        ))
+    }
 }
 
 /// The dashboard's language: a `?lang=` just chosen, then the one kept in

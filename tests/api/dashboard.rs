@@ -16,6 +16,7 @@ db_tests!(
     a_charge_is_refunded_and_completed_from_its_page,
     failed_sign_ins_are_limited_per_address,
     the_overview_sums_what_the_charges_did,
+    no_dashboard_request_is_answered_with_a_server_error,
 );
 
 /// A browser of one session: its cookie, and its pages' form token.
@@ -638,4 +639,130 @@ async fn the_overview_sums_what_the_charges_did() {
     let page = browser.get("/dashboard").await;
     assert!(page.body.contains("No payments yet"));
     assert!(tiles(&page).contains("Successful</span><strong>0</strong>"));
+}
+
+/// A seeded walk over every dashboard route, signed in and not, with real,
+/// foreign and malformed ids, junk parameters and forms with and without
+/// the session's token: every answer is a page or a redirect, never a 5xx.
+async fn no_dashboard_request_is_answered_with_a_server_error() {
+    let app = TestApp::spawn().await;
+    let link = app.thb_link(true).await;
+    let link_id = link["id"].as_str().unwrap().to_owned();
+    let charge = app.pay_ok(&link, "4242424242424242").await;
+    let mut signed = Browser::new(&app);
+    signed.sign_in(app.sk()).await;
+    let csrf = signed.csrf().await;
+    let anonymous = Browser::new(&app);
+    let ids = [
+        link_id.as_str(),
+        charge.as_str(),
+        "link_test_nothere",
+        "chrg_test_nothere",
+        "%00",
+        "%FF%FE",
+        "..%2F..%2Fetc",
+        "%3Cscript%3E",
+        &"x".repeat(3000),
+        "link_%E0%B8%81",
+    ];
+    let values = [
+        "",
+        "0",
+        "-1",
+        "1,000.50",
+        "99999999999999999999",
+        "\0",
+        "<b>",
+        "ฟ",
+        "1e9",
+        "12.345",
+    ];
+    let routes = [
+        ("GET", "/dashboard"),
+        ("GET", "/dashboard/links"),
+        ("GET", "/dashboard/links/new"),
+        ("POST", "/dashboard/links"),
+        ("GET", "/dashboard/links/{id}"),
+        ("POST", "/dashboard/links/{id}/delete"),
+        ("GET", "/dashboard/charges"),
+        ("GET", "/dashboard/charges/{id}"),
+        ("POST", "/dashboard/charges/{id}/refunds"),
+        ("POST", "/dashboard/charges/{id}/complete"),
+        ("GET", "/dashboard/lang"),
+        ("POST", "/dashboard/sign-out"),
+        ("GET", "/dashboard/nothing/here"),
+        ("DELETE", "/dashboard/links"),
+    ];
+    let fields = [
+        "q",
+        "state",
+        "status",
+        "offset",
+        "amount",
+        "currency",
+        "title",
+        "description",
+        "multiple",
+        "as",
+        "to",
+        "back",
+        "done",
+    ];
+    let mut seed: u64 = 0x5eed_da5b;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut failures = vec![];
+    for round in 0..300 {
+        let (method, route) = routes[next(routes.len())];
+        let path = route.replace("{id}", ids[next(ids.len())]);
+        let mut query = vec![];
+        for _ in 0..next(3) {
+            query.push(format!(
+                "{}={}",
+                fields[next(fields.len())],
+                values[next(values.len())]
+            ));
+        }
+        let url = if query.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{}", query.join("&"))
+        };
+        let mut form: Vec<(&str, &str)> = (0..next(5))
+            .map(|_| (fields[next(fields.len())], values[next(values.len())]))
+            .collect();
+        if next(3) > 0 {
+            form.push(("csrf", &csrf));
+        }
+        let browser = if next(4) == 0 { &anonymous } else { &signed };
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let page = browser.request(method.clone(), &url, &form).await;
+        let html = page
+            .headers
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap().starts_with("text/html"));
+        let fine = page.status.as_u16() < 500
+            && (page.status.is_redirection()
+                || html
+                || page.status == StatusCode::METHOD_NOT_ALLOWED);
+        if !fine {
+            failures.push(format!(
+                "#{round} {method} {url} {form:?}: {} {}",
+                page.status,
+                &page.body[..page.body.len().min(200)]
+            ));
+        }
+        // A sign-out ends the session: sign in again.
+        if page.status == StatusCode::SEE_OTHER
+            && page.location() == "/dashboard/sign-in"
+            && route == "/dashboard/sign-out"
+        {
+            let _ = signed.sign_in(app.sk()).await;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
