@@ -3,30 +3,20 @@
 //! test charge as paid or failed.
 
 use super::PathId;
-use super::links::PER_PAGE;
+use super::listing::{self, PER_PAGE};
 use super::session::Signed;
 use super::views::{self, Ctx, Section};
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::params::Params;
 use crate::domain::Mode;
 use crate::domain::charge::{Charge, ChargeStatus, Completion};
 use crate::domain::id::{Kind, new_id};
 use crate::domain::list::{ListWindow, Order, now};
 use crate::domain::refund::NewRefund;
-use crate::domain::search::{Search, SearchParams};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-
-fn text_param(params: &Params, name: &str) -> String {
-    params
-        .text(name, ApiError::BadRequest)
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
 
 /// Charges as table rows, linked to their pages.
 pub fn charge_rows(ctx: &Ctx, charges: &[Charge]) -> Markup {
@@ -62,21 +52,15 @@ pub async fn list(State(state): State<AppState>, signed: Signed, params: Params)
     let ctx = signed.ctx();
     let t = ctx.t;
     let s = &signed.session;
-    let query = text_param(&params, "q");
+    let query = listing::field(&params, "q");
     let query = query.trim();
-    let status = text_param(&params, "status");
+    let status = listing::field(&params, "status");
     let status = ["successful", "failed", "pending", "expired"]
         .into_iter()
         .find(|known| *known == status);
-    let offset: u64 = text_param(&params, "offset").trim().parse().unwrap_or(0);
+    let offset = listing::offset(&params);
     let (charges, total) = if query.is_empty() && status.is_none() {
-        let window = ListWindow {
-            limit: PER_PAGE as u32,
-            offset,
-            order: Order::ReverseChronological,
-            from: 0,
-            to: now(),
-        };
+        let window = listing::newest_first(offset, PER_PAGE as u32);
         match state
             .store
             .account_charges(&s.account_id, s.mode, &window)
@@ -86,18 +70,8 @@ pub async fn list(State(state): State<AppState>, signed: Signed, params: Params)
             Err(e) => return views::store_failure(signed.lang, e),
         }
     } else {
-        let search = Search::parse(&SearchParams {
-            scope: Some("charge"),
-            query: Some(query).filter(|q| !q.is_empty()),
-            filters: status
-                .map(|s| ("status".to_owned(), s.to_owned()))
-                .into_iter()
-                .collect(),
-            order: Some("reverse_chronological"),
-            page: Some((offset / PER_PAGE + 1) as i64),
-            per_page: Some(PER_PAGE as i64),
-        });
-        let Ok(search) = search else {
+        let filter = status.map(|status| ("status", status));
+        let Some(search) = listing::search("charge", query, filter, offset) else {
             return views::not_found(&ctx);
         };
         match state
@@ -109,16 +83,10 @@ pub async fn list(State(state): State<AppState>, signed: Signed, params: Params)
             Err(e) => return views::store_failure(signed.lang, e),
         }
     };
-    let base = {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        if !query.is_empty() {
-            q.append_pair("q", query);
-        }
-        if let Some(status) = status {
-            q.append_pair("status", status);
-        }
-        format!("/dashboard/charges?{}", q.finish())
-    };
+    let base = listing::base(
+        "/dashboard/charges",
+        &[("q", query), ("status", status.unwrap_or_default())],
+    );
     let options = [
         ("successful", t.successful),
         ("failed", t.failed),
@@ -285,7 +253,7 @@ pub async fn show(
         Ok(charge) => charge,
         Err(page) => return page,
     };
-    let done = text_param(&params, "done");
+    let done = listing::field(&params, "done");
     show_charge(
         &state,
         &signed,
@@ -295,6 +263,19 @@ pub async fn show(
         Some(done.as_str()),
     )
     .await
+}
+
+/// The charge's page again, with the refund form's amount and why it was
+/// refused beside it.
+async fn refund_refused(
+    state: &AppState,
+    signed: &Signed,
+    charge: &Charge,
+    typed: &str,
+    message: &str,
+) -> Response {
+    let refund = (typed, Some(message));
+    show_charge(state, signed, charge, StatusCode::BAD_REQUEST, refund, None).await
 }
 
 /// `POST /dashboard/charges/{id}/refunds`: the amount typed in the main
@@ -312,32 +293,20 @@ pub async fn refund(
         Ok(charge) => charge,
         Err(page) => return page,
     };
-    let typed = text_param(&params, "amount");
+    let typed = listing::field(&params, "amount");
     let amount = match charge.currency.parse_main_unit(&typed) {
         Ok(amount) if amount > 0 => amount,
         Ok(_) => {
-            let message = "amount must be more than 0".to_owned();
-            return show_charge(
+            return refund_refused(
                 &state,
                 &signed,
                 &charge,
-                StatusCode::BAD_REQUEST,
-                (&typed, Some(&message)),
-                None,
+                &typed,
+                "amount must be more than 0",
             )
             .await;
         }
-        Err(message) => {
-            return show_charge(
-                &state,
-                &signed,
-                &charge,
-                StatusCode::BAD_REQUEST,
-                (&typed, Some(&message)),
-                None,
-            )
-            .await;
-        }
+        Err(message) => return refund_refused(&state, &signed, &charge, &typed, &message).await,
     };
     let s = &signed.session;
     let new = NewRefund {
@@ -354,17 +323,7 @@ pub async fn refund(
             Redirect::to(&format!("/dashboard/charges/{}?done=refunded", charge.id)).into_response()
         }
         Ok(Err(refusal)) => match refusal.message(amount) {
-            Some(message) => {
-                show_charge(
-                    &state,
-                    &signed,
-                    &charge,
-                    StatusCode::BAD_REQUEST,
-                    (&typed, Some(&message)),
-                    None,
-                )
-                .await
-            }
+            Some(message) => refund_refused(&state, &signed, &charge, &typed, &message).await,
             None => views::not_found(&signed.ctx()),
         },
         Err(e) => views::store_failure(signed.lang, e),
@@ -389,7 +348,7 @@ pub async fn complete(
         Ok(charge) => charge,
         Err(page) => return page,
     };
-    let completion = match text_param(&params, "as").as_str() {
+    let completion = match listing::field(&params, "as").as_str() {
         "paid" => Completion::Paid,
         "failed" => Completion::Failed,
         _ => {

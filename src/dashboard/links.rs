@@ -4,34 +4,19 @@
 
 use super::PathId;
 use super::charges::charge_rows;
+use super::listing::{self, PER_PAGE};
 use super::session::Signed;
 use super::views::{self, Ctx, Section};
 use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::params::Params;
 use crate::domain::id::{Kind, new_id, payment_code};
 use crate::domain::link::{Link, NewLink};
-use crate::domain::list::{ListWindow, Order, now};
+use crate::domain::list::now;
 use crate::domain::money::Currency;
-use crate::domain::search::{Search, SearchParams};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, PreEscaped, html};
-
-pub const PER_PAGE: u64 = 20;
-
-fn text_param(params: &Params, name: &str) -> String {
-    params
-        .text(name, ApiError::BadRequest)
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
-fn offset_param(params: &Params) -> u64 {
-    text_param(params, "offset").trim().parse().unwrap_or(0)
-}
 
 /// The link's state as a badge.
 fn link_badge(ctx: &Ctx, link: &Link) -> Markup {
@@ -78,40 +63,24 @@ pub async fn list(State(state): State<AppState>, signed: Signed, params: Params)
     let ctx = signed.ctx();
     let t = ctx.t;
     let s = &signed.session;
-    let query = text_param(&params, "q");
+    let query = listing::field(&params, "q");
     let query = query.trim();
-    let filter = text_param(&params, "state");
+    let filter = listing::field(&params, "state");
     let used = match filter.as_str() {
         "active" => Some("false"),
         "used" => Some("true"),
         _ => None,
     };
-    let offset = offset_param(&params);
+    let offset = listing::offset(&params);
     let (links, total) = if query.is_empty() && used.is_none() {
-        let window = ListWindow {
-            limit: PER_PAGE as u32,
-            offset,
-            order: Order::ReverseChronological,
-            from: 0,
-            to: now(),
-        };
+        let window = listing::newest_first(offset, PER_PAGE as u32);
         match state.store.links_page(&s.account_id, s.mode, &window).await {
             Ok(page) => (page.data, page.total),
             Err(e) => return views::store_failure(signed.lang, e),
         }
     } else {
-        let search = Search::parse(&SearchParams {
-            scope: Some("link"),
-            query: Some(query).filter(|q| !q.is_empty()),
-            filters: used
-                .map(|u| ("used".to_owned(), u.to_owned()))
-                .into_iter()
-                .collect(),
-            order: Some("reverse_chronological"),
-            page: Some((offset / PER_PAGE + 1) as i64),
-            per_page: Some(PER_PAGE as i64),
-        });
-        let Ok(search) = search else {
+        let filter = used.map(|used| ("used", used));
+        let Some(search) = listing::search("link", query, filter, offset) else {
             return views::not_found(&ctx);
         };
         match state
@@ -123,17 +92,9 @@ pub async fn list(State(state): State<AppState>, signed: Signed, params: Params)
             Err(e) => return views::store_failure(signed.lang, e),
         }
     };
-    let base = {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        if !query.is_empty() {
-            q.append_pair("q", query);
-        }
-        if used.is_some() {
-            q.append_pair("state", &filter);
-        }
-        format!("/dashboard/links?{}", q.finish())
-    };
-    let done = text_param(&params, "done");
+    let state_filter = if used.is_some() { filter.as_str() } else { "" };
+    let base = listing::base("/dashboard/links", &[("q", query), ("state", state_filter)]);
+    let done = listing::field(&params, "done");
     let body = html! {
         div.page-head {
             h1 { (t.links) }
@@ -270,12 +231,12 @@ pub async fn create(State(state): State<AppState>, signed: Signed, params: Param
     }
     let ctx = signed.ctx();
     let mut typed = Typed {
-        title: text_param(&params, "title"),
-        description: text_param(&params, "description"),
-        amount: text_param(&params, "amount"),
-        currency: text_param(&params, "currency"),
+        title: listing::field(&params, "title"),
+        description: listing::field(&params, "description"),
+        amount: listing::field(&params, "amount"),
+        currency: listing::field(&params, "currency"),
         multiple: matches!(
-            text_param(&params, "multiple").as_str(),
+            listing::field(&params, "multiple").as_str(),
             "true" | "on" | "1"
         ),
         errors: vec![],
@@ -380,21 +341,15 @@ pub async fn show(
         Ok(None) => return views::not_found(&ctx),
         Err(e) => return views::store_failure(signed.lang, e),
     };
-    let offset = offset_param(&params);
-    let window = ListWindow {
-        limit: PER_PAGE as u32,
-        offset,
-        order: Order::ReverseChronological,
-        from: 0,
-        to: now(),
-    };
+    let offset = listing::offset(&params);
+    let window = listing::newest_first(offset, PER_PAGE as u32);
     let charges = match state.store.link_charges(&link.id, &window).await {
         Ok(page) => page,
         Err(e) => return views::store_failure(signed.lang, e),
     };
     let uri = format!("{}/pay/{}", state.public_url, payment_code(&link.id));
     let here = format!("/dashboard/links/{}", link.id);
-    let done = text_param(&params, "done");
+    let done = listing::field(&params, "done");
     let body = html! {
         p.crumbs { a href="/dashboard/links" { "← " (t.links) } }
         (views::done_note(t, Some(done.as_str())))

@@ -10,6 +10,7 @@
 //! | `views.rs` | the frame every page shares, tables, pagers, badges |
 //! | `overview.rs` | the overview, with `chart.rs`'s chart |
 //! | `links.rs` | links: list, search, create, a link's page, delete |
+//! | `listing.rs` | what the lists share: windows, searches, pager addresses |
 //! | `charges.rs` | charges: list, a charge's page, refund, complete |
 //! | `live.rs` | server-sent events: the charges changed |
 //! | `text.rs` | every string, in English, Thai and Japanese |
@@ -17,6 +18,7 @@
 mod charges;
 mod chart;
 mod links;
+mod listing;
 mod live;
 mod overview;
 mod session;
