@@ -12,6 +12,7 @@
 //! | `links.rs` | links: list, search, create, a link's page, delete |
 //! | `charges.rs` | charges: list, a charge's page, refund, complete |
 //! | `live.rs` | server-sent events: the charges changed |
+//! | `settings.rs` | settings: name, API version, keys, test data reset |
 //! | `text.rs` | every string, in English, Thai and Japanese |
 
 mod charges;
@@ -20,6 +21,7 @@ mod links;
 mod live;
 mod overview;
 mod session;
+mod settings;
 mod text;
 mod views;
 
@@ -82,6 +84,7 @@ pub fn routes(config: DashboardConfig) -> Router<AppState> {
     let mut pages = Router::new()
         .route("/dashboard", get(overview::show))
         .route("/dashboard/", get(overview::show))
+        .merge(settings::routes())
         .route(
             "/dashboard/sign-in",
             get(session::form).post(session::sign_in),
