@@ -89,15 +89,26 @@ fn field_error(typed: &Typed, field: &str) -> Markup {
     }
 }
 
-/// A confirmation after a change, carried by `?done=`, with what a reset
-/// deleted.
-fn done_note(ctx: &Ctx, st: &SettingsText, params: &Params) -> Markup {
+/// The card each change is made in, and its confirmation carried by
+/// `?done=`: the answer to a form goes back to the card it was sent from,
+/// so that a phone shows the outcome where the merchant acted.
+const NAME_CARD: &str = "display-name-section";
+const VERSION_CARD: &str = "api-version-section";
+const KEYS_CARD: &str = "keys";
+const RESET_CARD: &str = "reset";
+
+/// The confirmation of a change made in `card`, if `?done=` tells of one,
+/// with what a reset deleted.
+fn done_note(ctx: &Ctx, st: &SettingsText, params: Option<&Params>, card: &str) -> Markup {
     let t = ctx.t;
+    let Some(params) = params else {
+        return html! {};
+    };
     let done = text_param(params, "done");
-    let message = match done.as_str() {
-        "display-name" => st.done_display_name,
-        "api-version" => st.done_api_version,
-        "reset" => st.done_reset,
+    let message = match (done.as_str(), card) {
+        ("display-name", NAME_CARD) => st.done_display_name,
+        ("api-version", VERSION_CARD) => st.done_api_version,
+        ("reset", RESET_CARD) => st.done_reset,
         _ => return html! {},
     };
     let count = |name: &str| text_param(params, name).parse::<u64>().ok();
@@ -151,7 +162,6 @@ async fn settings_page(
     let described = |field: &str| typed.error(field).map(|_| format!("{field}-error"));
     let body = html! {
         div.page-head { h1 { (st.title) } }
-        @if let Some(params) = params { (done_note(&ctx, st, params)) }
         div.settings {
             section.card #account {
                 h2 { (st.account) }
@@ -166,10 +176,11 @@ async fn settings_page(
                 }
             }
 
-            section.card #display-name-section {
+            section.card id=(NAME_CARD) {
                 h2 { (st.display_name) }
                 p.lead { (st.display_name_lead) }
-                form.form method="post" action="/dashboard/settings/display-name" novalidate {
+                (done_note(&ctx, st, params, NAME_CARD))
+                form.form method="post" action={ "/dashboard/settings/display-name#" (NAME_CARD) } novalidate {
                     (views::csrf_field(&ctx))
                     label for="display_name" { (st.display_name) }
                     input #display_name name="display_name" value=(shown_name) maxlength="100"
@@ -184,10 +195,11 @@ async fn settings_page(
                 }
             }
 
-            section.card #api-version-section {
+            section.card id=(VERSION_CARD) {
                 h2 { (st.api_version) " · " (mode_name) }
                 p.lead { (st.api_version_lead) }
-                form.form method="post" action="/dashboard/settings/api-version" novalidate {
+                (done_note(&ctx, st, params, VERSION_CARD))
+                form.form method="post" action={ "/dashboard/settings/api-version#" (VERSION_CARD) } novalidate {
                     (views::csrf_field(&ctx))
                     fieldset.choices aria-invalid=[invalid("api_version")]
                         aria-describedby=[described("api_version")] {
@@ -195,7 +207,7 @@ async fn settings_page(
                         @for (v, about) in VERSIONS.iter().zip([st.version_current, st.version_legacy]) {
                             label.choice {
                                 input type="radio" name="api_version" value=(v) checked[*v == version];
-                                span { strong { code { (v) } } " " small.hint { (about) } }
+                                span { code.choice-title { (v) } span.hint { (about) } }
                             }
                         }
                     }
@@ -204,7 +216,7 @@ async fn settings_page(
                 }
             }
 
-            section.card #keys {
+            section.card id=(KEYS_CARD) {
                 h2 { (st.keys) }
                 p.lead { (st.keys_lead) }
                 div.table-wrap { table.rows.keys {
@@ -222,7 +234,7 @@ async fn settings_page(
                 } }
                 details.danger open[typed.error("understood").is_some()] {
                     summary { (st.roll) }
-                    form.form method="post" action="/dashboard/settings/keys/roll" {
+                    form.form method="post" action={ "/dashboard/settings/keys/roll#" (KEYS_CARD) } {
                         (views::csrf_field(&ctx))
                         p { (st.roll_lead) }
                         label.check {
@@ -237,10 +249,11 @@ async fn settings_page(
             }
 
             @if s.mode == Mode::Test {
-                section.card.danger-zone #reset {
+                section.card.danger-zone id=(RESET_CARD) {
                     h2 { (st.reset) }
                     p.lead { (st.reset_lead) }
-                    form.form method="post" action="/dashboard/settings/reset" novalidate {
+                    (done_note(&ctx, st, params, RESET_CARD))
+                    form.form method="post" action={ "/dashboard/settings/reset#" (RESET_CARD) } novalidate {
                         (views::csrf_field(&ctx))
                         label for="confirm" {
                             (st.reset_type_before) kbd.word { (RESET_WORD) } (st.reset_type_after)
@@ -270,8 +283,8 @@ pub async fn show(State(state): State<AppState>, signed: Signed, params: Params)
     .await
 }
 
-fn done(what: &str) -> Response {
-    Redirect::to(&format!("{HERE}?done={what}")).into_response()
+fn done(what: &str, card: &str) -> Response {
+    Redirect::to(&format!("{HERE}?done={what}#{card}")).into_response()
 }
 
 /// `POST /dashboard/settings/display-name`: the name payers see, checked
@@ -308,7 +321,7 @@ pub async fn display_name(
         .set_display_name(&signed.session.account_id, &name)
         .await
     {
-        Ok(true) => done("display-name"),
+        Ok(true) => done("display-name", NAME_CARD),
         Ok(false) => views::not_found(&signed.ctx()),
         Err(e) => views::store_failure(signed.lang, e),
     }
@@ -340,7 +353,7 @@ pub async fn api_version(
         .change_settings(&s.account_id, s.mode, &change, &new_webhook_secret())
         .await
     {
-        Ok(Some(_)) => done("api-version"),
+        Ok(Some(_)) => done("api-version", VERSION_CARD),
         Ok(None) => views::not_found(&signed.ctx()),
         Err(e) => views::store_failure(signed.lang, e),
     }
@@ -469,7 +482,7 @@ pub async fn reset(State(state): State<AppState>, signed: Signed, params: Params
         Ok(deleted) => {
             tracing::info!(account = %account, ?deleted, "test mode reset from the dashboard");
             Redirect::to(&format!(
-                "{HERE}?done=reset&links={}&charges={}&refunds={}&events={}",
+                "{HERE}?done=reset&links={}&charges={}&refunds={}&events={}#{RESET_CARD}",
                 deleted.links, deleted.charges, deleted.refunds, deleted.events
             ))
             .into_response()

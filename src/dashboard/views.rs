@@ -123,7 +123,12 @@ pub fn page(
                     }
                 }
                 main.dash-main { (body) }
-                footer.dash-foot { (t.times_in_utc) }
+                footer.dash-foot {
+                    // On a phone the languages are offered here, so that the
+                    // header keeps to one line.
+                    (lang_switch(ctx.lang, here, t))
+                    (t.times_in_utc)
+                }
             }
         }
     };

@@ -58,7 +58,10 @@ async fn a_display_name_change_shows_on_the_payment_page() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    assert_eq!(saved.location(), "/dashboard/settings?done=display-name");
+    assert_eq!(
+        saved.location(),
+        "/dashboard/settings?done=display-name#display-name-section"
+    );
     let page = browser.get(saved.location()).await;
     assert!(page.body.contains("Display name saved."));
     // Trimmed, escaped, in the form and in the frame's header.
@@ -171,6 +174,10 @@ async fn an_api_version_change_is_seen_by_the_api() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        saved.location(),
+        "/dashboard/settings?done=api-version#api-version-section"
+    );
     assert_eq!(api_version(&app, app.sk()).await, "2015-11-17");
     // For the session's mode only.
     assert_eq!(
@@ -304,7 +311,10 @@ async fn a_reset_needs_the_word_and_deletes_test_data_only() {
         .await;
     let browser = signed_in(&app, app.sk()).await;
     let page = browser.get("/dashboard/settings").await;
-    assert!(page.body.contains(r#"action="/dashboard/settings/reset""#));
+    assert!(
+        page.body
+            .contains(r#"action="/dashboard/settings/reset#reset""#)
+    );
     assert!(page.body.contains("RESET"));
     let csrf = page.csrf();
     for wrong in ["", "reset please", "RESE"] {
@@ -337,6 +347,7 @@ async fn a_reset_needs_the_word_and_deletes_test_data_only() {
     );
     let page = browser.get(done.location()).await;
     assert!(page.body.contains("Test data deleted."));
+    assert!(done.location().ends_with("#reset"), "{}", done.location());
     assert_eq!(app.get("/links").await.assert_ok()["total"], 0);
     assert_eq!(app.get("/charges").await.assert_ok()["total"], 0);
     // Live mode is untouched, and the session goes on.
