@@ -2,6 +2,7 @@
 
 mod authorize;
 mod browser;
+mod browser_dashboard;
 mod cli;
 mod clients;
 mod dashboard;
