@@ -13,6 +13,7 @@
 //! | `listing.rs` | what the lists share: windows, searches, pager addresses |
 //! | `charges.rs` | charges: list, a charge's page, refund, complete |
 //! | `live.rs` | server-sent events: the charges changed |
+//! | `settings.rs` | settings: name, API version, keys, test data reset |
 //! | `text.rs` | every string, in English, Thai and Japanese |
 
 mod charges;
@@ -22,6 +23,7 @@ mod listing;
 mod live;
 mod overview;
 mod session;
+mod settings;
 mod text;
 mod views;
 
@@ -84,6 +86,7 @@ pub fn routes(config: DashboardConfig) -> Router<AppState> {
     let mut pages = Router::new()
         .route("/dashboard", get(overview::show))
         .route("/dashboard/", get(overview::show))
+        .merge(settings::routes())
         .route(
             "/dashboard/sign-in",
             get(session::form).post(session::sign_in),

@@ -29,16 +29,23 @@ pub enum Section {
     Overview,
     Links,
     Charges,
+    Settings,
 }
 
 impl Section {
-    const ALL: [Section; 3] = [Section::Overview, Section::Links, Section::Charges];
+    const ALL: [Section; 4] = [
+        Section::Overview,
+        Section::Links,
+        Section::Charges,
+        Section::Settings,
+    ];
 
     fn href(self) -> &'static str {
         match self {
             Section::Overview => "/dashboard",
             Section::Links => "/dashboard/links",
             Section::Charges => "/dashboard/charges",
+            Section::Settings => "/dashboard/settings",
         }
     }
 
@@ -47,11 +54,12 @@ impl Section {
             Section::Overview => t.overview,
             Section::Links => t.links,
             Section::Charges => t.charges,
+            Section::Settings => t.settings,
         }
     }
 }
 
-fn head(title: &str) -> Markup {
+pub(super) fn head(title: &str) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -115,7 +123,12 @@ pub fn page(
                     }
                 }
                 main.dash-main { (body) }
-                footer.dash-foot { (t.times_in_utc) }
+                footer.dash-foot {
+                    // On a phone the languages are offered here, so that the
+                    // header keeps to one line.
+                    (lang_switch(ctx.lang, here, t))
+                    (t.times_in_utc)
+                }
             }
         }
     };

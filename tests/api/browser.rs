@@ -114,19 +114,19 @@ fn start_driver() -> Result<Driver, String> {
 
 /// How a test's browser is set up.
 #[derive(Clone, Copy)]
-struct Setup {
-    javascript: bool,
-    accept_language: &'static str,
+pub(crate) struct Setup {
+    pub(crate) javascript: bool,
+    pub(crate) accept_language: &'static str,
 }
 
-const DEFAULT: Setup = Setup {
+pub(crate) const DEFAULT: Setup = Setup {
     javascript: true,
     accept_language: "en-US,en",
 };
 
 /// Runs `test` with a fresh browser session, then closes the session
 /// whether the test passed or panicked.
-async fn with_browser<F, Fut>(name: &str, setup: Setup, test: F)
+pub(crate) async fn with_browser<F, Fut>(name: &str, setup: Setup, test: F)
 where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -168,7 +168,7 @@ where
     }
 }
 
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -190,7 +190,7 @@ async fn screenshots(c: &Client, name: &str) {
 }
 
 /// Makes the page's viewport, not the window around it, this size.
-async fn viewport(c: &Client, width: u32, height: u32) {
+pub(crate) async fn viewport(c: &Client, width: u32, height: u32) {
     c.set_window_size(width, height).await.expect("resize");
     let inner = c
         .execute("return [window.innerWidth, window.innerHeight];", vec![])
@@ -205,7 +205,7 @@ async fn viewport(c: &Client, width: u32, height: u32) {
     }
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     c.wait()
         .at_most(Duration::from_secs(20))
         .for_element(Locator::Css(css))
@@ -216,7 +216,7 @@ async fn text_of(c: &Client, css: &str) -> String {
         .expect("text")
 }
 
-async fn value_of(c: &Client, css: &str) -> String {
+pub(crate) async fn value_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css} is on the page: {e}"))
@@ -226,7 +226,7 @@ async fn value_of(c: &Client, css: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn type_into(c: &Client, css: &str, text: &str) {
+pub(crate) async fn type_into(c: &Client, css: &str, text: &str) {
     let input = c
         .find(Locator::Css(css))
         .await
@@ -236,7 +236,7 @@ async fn type_into(c: &Client, css: &str, text: &str) {
 }
 
 /// Fills the card form; `expiry` is (month, year) as typed.
-async fn fill_card(c: &Client, number: &str, expiry: (&str, &str), security_code: &str) {
+pub(crate) async fn fill_card(c: &Client, number: &str, expiry: (&str, &str), security_code: &str) {
     type_into(c, "#name", "Somchai Jaidee").await;
     type_into(c, "#number", number).await;
     type_into(c, "#expiration_month", expiry.0).await;
@@ -244,7 +244,7 @@ async fn fill_card(c: &Client, number: &str, expiry: (&str, &str), security_code
     type_into(c, "#security_code", security_code).await;
 }
 
-async fn press_pay(c: &Client) {
+pub(crate) async fn press_pay(c: &Client) {
     c.find(Locator::Css("button[type=submit]"))
         .await
         .expect("the pay button")
@@ -255,7 +255,7 @@ async fn press_pay(c: &Client) {
 
 /// Presses the button labelled `label`: the test bank has two, each in
 /// its own form.
-async fn press_button(c: &Client, label: &str) {
+pub(crate) async fn press_button(c: &Client, label: &str) {
     c.find(Locator::XPath(&format!(
         "//button[normalize-space()='{label}']"
     )))
@@ -267,7 +267,7 @@ async fn press_button(c: &Client, label: &str) {
 }
 
 /// Waits for the browser to arrive at a page whose heading is `heading`.
-async fn arrive_at(c: &Client, heading: &str) {
+pub(crate) async fn arrive_at(c: &Client, heading: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let now = match c.find(Locator::Css("h1")).await {

@@ -20,27 +20,27 @@ db_tests!(
 );
 
 /// A browser of one session: its cookie, and its pages' form token.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookie: Option<String>,
+pub(crate) struct Browser<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) cookie: Option<String>,
 }
 
 /// A page: status, headers and body.
-struct Page {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers
             .get("location")
             .map_or("", |v| v.to_str().unwrap())
     }
 
     /// The form token the page's forms carry.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self
             .body
             .find(r#"name="csrf" value=""#)
@@ -51,11 +51,11 @@ impl Page {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Browser<'a> {
+    pub(crate) fn new(app: &'a TestApp) -> Browser<'a> {
         Browser { app, cookie: None }
     }
 
-    async fn request(&self, method: Method, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn request(&self, method: Method, path: &str, form: &[(&str, &str)]) -> Page {
         let mut request = self.app.client.request(method, self.app.url(path));
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", format!("paylink_session={cookie}"));
@@ -71,16 +71,16 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         self.request(Method::GET, path, &[]).await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         self.request(Method::POST, path, form).await
     }
 
     /// Signs in with `key`; the page the form answers with.
-    async fn sign_in(&mut self, key: &str) -> Page {
+    pub(crate) async fn sign_in(&mut self, key: &str) -> Page {
         let page = self.post("/dashboard/sign-in", &[("key", key)]).await;
         if let Some(set) = page.headers.get("set-cookie") {
             let set = set.to_str().unwrap();
@@ -91,7 +91,7 @@ impl<'a> Browser<'a> {
     }
 
     /// The current form token, read from the overview.
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         self.get("/dashboard").await.csrf()
     }
 }

@@ -2,9 +2,11 @@
 
 mod authorize;
 mod browser;
+mod browser_dashboard;
 mod cli;
 mod clients;
 mod dashboard;
+mod dashboard_settings;
 mod encodings;
 mod errors;
 mod events;
