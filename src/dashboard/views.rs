@@ -29,24 +29,36 @@ pub enum Section {
     Overview,
     Links,
     Charges,
+    Events,
+    Webhooks,
 }
 
 impl Section {
-    const ALL: [Section; 3] = [Section::Overview, Section::Links, Section::Charges];
+    const ALL: [Section; 5] = [
+        Section::Overview,
+        Section::Links,
+        Section::Charges,
+        Section::Events,
+        Section::Webhooks,
+    ];
 
     fn href(self) -> &'static str {
         match self {
             Section::Overview => "/dashboard",
             Section::Links => "/dashboard/links",
             Section::Charges => "/dashboard/charges",
+            Section::Events => "/dashboard/events",
+            Section::Webhooks => "/dashboard/webhooks",
         }
     }
 
-    fn name(self, t: &Text) -> &'static str {
+    fn name(self, lang: Lang, t: &Text) -> &'static str {
         match self {
             Section::Overview => t.overview,
             Section::Links => t.links,
             Section::Charges => t.charges,
+            Section::Events => t.events,
+            Section::Webhooks => super::events_text::events_text(lang).webhooks,
         }
     }
 }
@@ -111,7 +123,7 @@ pub fn page(
                 }
                 nav.sections aria-label=(t.product) {
                     @for s in Section::ALL {
-                        a href=(s.href()) aria-current=[(Some(s) == section).then_some("page")] { (s.name(t)) }
+                        a href=(s.href()) aria-current=[(Some(s) == section).then_some("page")] { (s.name(ctx.lang, t)) }
                     }
                 }
                 main.dash-main { (body) }

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod clients;
 mod dashboard;
+mod dashboard_events;
 mod encodings;
 mod errors;
 mod events;
