@@ -17,6 +17,10 @@ CREATE INDEX dashboard_sessions_seen ON dashboard_sessions (last_seen_at);
 -- the first 2 KiB of the receiver's answer.
 ALTER TABLE webhook_deliveries ADD COLUMN duration_micros BIGINT;
 ALTER TABLE webhook_deliveries ADD COLUMN response_body TEXT;
+-- The number of the last attempt an outbox row may make: set when the
+-- dashboard resends an event whose deliveries had ended, so that the
+-- resend is one attempt more; NULL, the worker's --webhook-max-attempts.
+ALTER TABLE webhook_outbox ADD COLUMN last_attempt BIGINT;
 
 -- The dashboard's overview: charges of each account and mode summed per
 -- UTC day, currency and status, kept by the statement that changes them,

@@ -43,6 +43,25 @@ pub fn webhook_body(
     ))
 }
 
+/// The same body, indented, as the dashboard shows it: the same fields in
+/// the same order.
+pub fn webhook_body_pretty(
+    public_url: &str,
+    event: &Event,
+    deliveries: &[WebhookDelivery],
+    data_version: Version,
+) -> serde_json::Result<String> {
+    let parts = EventParts::new(event);
+    serde_json::to_string_pretty(&EventObject::new(
+        public_url,
+        event,
+        &parts,
+        deliveries,
+        Version::Current,
+        data_version,
+    ))
+}
+
 async fn render_page(
     state: &AppState,
     principal: &Principal,

@@ -13,11 +13,16 @@
 //! | `listing.rs` | what the lists share: windows, searches, pager addresses |
 //! | `charges.rs` | charges: list, a charge's page, refund, complete |
 //! | `live.rs` | server-sent events: the charges changed |
+//! | `events.rs` | events: list, an event's payload and attempts, resend |
+//! | `webhooks.rs` | the webhook URI, revealing and rolling its secret |
+//! | `events_text.rs` | the strings of those two sections, en/th/ja |
 //! | `settings.rs` | settings: name, API version, keys, test data reset |
 //! | `text.rs` | every string, in English, Thai and Japanese |
 
 mod charges;
 mod chart;
+mod events;
+mod events_text;
 mod links;
 mod listing;
 mod live;
@@ -26,6 +31,7 @@ mod session;
 mod settings;
 mod text;
 mod views;
+mod webhooks;
 
 pub use session::SignInLimiter;
 
@@ -102,6 +108,15 @@ pub fn routes(config: DashboardConfig) -> Router<AppState> {
         .route("/dashboard/charges/{id}", get(charges::show))
         .route("/dashboard/charges/{id}/refunds", post(charges::refund))
         .route("/dashboard/charges/{id}/complete", post(charges::complete))
+        .route("/dashboard/events", get(events::list))
+        .route("/dashboard/events/{id}", get(events::show))
+        .route("/dashboard/events/{id}/resend", post(events::resend))
+        .route(
+            "/dashboard/webhooks",
+            get(webhooks::show).post(webhooks::save_uri),
+        )
+        .route("/dashboard/webhooks/secret", post(webhooks::reveal))
+        .route("/dashboard/webhooks/roll", post(webhooks::roll))
         .route(
             "/dashboard/{*rest}",
             axum::routing::any(views::not_found_page),

@@ -29,14 +29,18 @@ pub enum Section {
     Overview,
     Links,
     Charges,
+    Events,
+    Webhooks,
     Settings,
 }
 
 impl Section {
-    const ALL: [Section; 4] = [
+    const ALL: [Section; 6] = [
         Section::Overview,
         Section::Links,
         Section::Charges,
+        Section::Events,
+        Section::Webhooks,
         Section::Settings,
     ];
 
@@ -45,15 +49,19 @@ impl Section {
             Section::Overview => "/dashboard",
             Section::Links => "/dashboard/links",
             Section::Charges => "/dashboard/charges",
+            Section::Events => "/dashboard/events",
+            Section::Webhooks => "/dashboard/webhooks",
             Section::Settings => "/dashboard/settings",
         }
     }
 
-    fn name(self, t: &Text) -> &'static str {
+    fn name(self, lang: Lang, t: &Text) -> &'static str {
         match self {
             Section::Overview => t.overview,
             Section::Links => t.links,
             Section::Charges => t.charges,
+            Section::Events => t.events,
+            Section::Webhooks => super::events_text::events_text(lang).webhooks,
             Section::Settings => t.settings,
         }
     }
@@ -119,7 +127,7 @@ pub fn page(
                 }
                 nav.sections aria-label=(t.product) {
                     @for s in Section::ALL {
-                        a href=(s.href()) aria-current=[(Some(s) == section).then_some("page")] { (s.name(t)) }
+                        a href=(s.href()) aria-current=[(Some(s) == section).then_some("page")] { (s.name(ctx.lang, t)) }
                     }
                 }
                 main.dash-main { (body) }

@@ -73,6 +73,42 @@ pub struct WebhookDelivery {
     /// Why the attempt failed, in a few words; `None` on a 2xx.
     pub error: Option<String>,
     pub created_at: Micros,
+    /// How long the attempt took, from sending to the end of reading the
+    /// answer (or to the failure); `None` if nothing was sent. Shown on the
+    /// dashboard only, never in the API's object.
+    pub duration_micros: Option<Micros>,
+    /// The start of the receiver's answer: at most `ANSWER_KEPT_BYTES`,
+    /// cut at a character boundary, invalid UTF-8 replaced; `None` if it
+    /// did not answer. Shown on the dashboard only.
+    pub response_body: Option<String>,
+}
+
+/// How much of a receiver's answer a delivery keeps: 2 KiB.
+pub const ANSWER_KEPT_BYTES: usize = 2048;
+
+/// The start of a receiver's answer as a delivery keeps it: at most
+/// `ANSWER_KEPT_BYTES` bytes of UTF-8, never a character cut in two,
+/// invalid sequences replaced.
+pub fn kept_answer(read: &[u8]) -> String {
+    let mut end = read.len().min(ANSWER_KEPT_BYTES);
+    if end < read.len() {
+        // Cut where a character starts: at most three continuation bytes
+        // back (further back, the bytes are not UTF-8 anyway).
+        end = (end.saturating_sub(3)..=end)
+            .rev()
+            .find(|&i| read[i] & 0xC0 != 0x80)
+            .unwrap_or(end);
+    }
+    let mut kept = String::from_utf8_lossy(&read[..end]).into_owned();
+    // Replacement characters are longer than the bytes they replace.
+    if kept.len() > ANSWER_KEPT_BYTES {
+        let mut cut = ANSWER_KEPT_BYTES;
+        while !kept.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        kept.truncate(cut);
+    }
+    kept
 }
 
 /// A fresh webhook secret: 32 random bytes, base64-encoded.
@@ -143,6 +179,27 @@ mod tests {
             .unwrap();
         assert_eq!(bytes.len(), 32);
         assert_ne!(secret, new_webhook_secret());
+    }
+
+    #[test]
+    fn answers_are_kept_to_2_kib_at_a_character_boundary() {
+        assert_eq!(kept_answer(b"ok"), "ok");
+        assert_eq!(kept_answer(b""), "");
+        let long = "a".repeat(5000);
+        assert_eq!(kept_answer(long.as_bytes()).len(), ANSWER_KEPT_BYTES);
+        // A three-byte character straddling the limit is left out whole.
+        let straddling = format!("{}€tail", "a".repeat(ANSWER_KEPT_BYTES - 1));
+        let kept = kept_answer(straddling.as_bytes());
+        assert_eq!(kept, "a".repeat(ANSWER_KEPT_BYTES - 1));
+        // Thai text, three bytes a character, is cut between characters.
+        let thai = "ก".repeat(1000);
+        let kept = kept_answer(thai.as_bytes());
+        assert!(kept.len() <= ANSWER_KEPT_BYTES && kept.len() > ANSWER_KEPT_BYTES - 3);
+        assert!(kept.chars().all(|c| c == 'ก'));
+        // Invalid bytes are replaced, and the result still fits.
+        let kept = kept_answer(&[0xff; 3000]);
+        assert!(kept.len() <= ANSWER_KEPT_BYTES);
+        assert!(kept.chars().all(|c| c == char::REPLACEMENT_CHARACTER));
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub struct ClaimedDelivery {
     pub event: Event,
     /// This attempt's number, the first being 1.
     pub attempt: u32,
+    /// The number of the last attempt this delivery may make: set by a
+    /// resend (`EventStore::resend_webhook`), else `None`, the policy's
+    /// `--webhook-max-attempts`.
+    pub last_attempt: Option<u32>,
     /// The settings of the event's account and mode, as now.
     pub settings: Option<AccountSettings>,
     /// The attempts made before this one.
@@ -32,6 +36,17 @@ pub enum DeliveryOutcome {
     },
     /// No attempt: delivery is off, or the attempts ran out. Ends it.
     Dropped { event_id: String },
+}
+
+/// Where an event's webhook stands, as the dashboard lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WebhookState {
+    /// The number of the last attempt made, 0 if none.
+    pub attempts: u32,
+    /// Whether the last attempt was answered with a 2xx; `None` if none.
+    pub last_succeeded: Option<bool>,
+    /// When the next attempt is due, if one is waiting.
+    pub next_attempt_at: Option<Micros>,
 }
 
 /// Records an event: numbers it in its account and mode (its time never
@@ -71,12 +86,44 @@ pub(in crate::store) fn claim_sql(skip_locked: &str) -> String {
          WHERE event_id IN (SELECT event_id FROM webhook_outbox \
            WHERE next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
            ORDER BY next_attempt_at LIMIT $4 {skip_locked}) \
-         RETURNING event_id, attempts"
+         RETURNING event_id, attempts, last_attempt"
     )
 }
 
 pub(in crate::store) const RECORD_ATTEMPT: &str = "INSERT INTO webhook_deliveries \
-     (id, event_id, attempt, uri, status, error, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     (id, event_id, attempt, uri, status, error, created_at, duration_micros, response_body) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Puts an event (`$1`, of account `$2` and livemode `$3`) in the outbox,
+/// due at `$4`. An event whose deliveries ended gets one attempt more,
+/// numbered after the last one made and allowed past the policy's last;
+/// an event still in the outbox keeps its attempts and is only made due.
+/// One statement in both dialects (the `WHERE` keeps SQLite's parser from
+/// reading `ON CONFLICT` as a join's).
+pub(in crate::store) const RESEND: &str = "INSERT INTO webhook_outbox \
+     (event_id, attempts, next_attempt_at, last_attempt) \
+     SELECT e.id, n.made, $4, n.made + 1 FROM events e, \
+       (SELECT COALESCE(MAX(attempt), 0) AS made FROM webhook_deliveries WHERE event_id = $1) n \
+     WHERE e.id = $1 AND e.account_id = $2 AND e.livemode = $3 \
+     ON CONFLICT (event_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at";
+
+/// The last attempt of each of the events listed.
+pub(in crate::store) fn last_attempts_sql(n: usize) -> String {
+    format!(
+        "SELECT d.event_id, d.attempt, d.error FROM webhook_deliveries d \
+         WHERE d.event_id IN ({}) AND d.attempt = \
+           (SELECT MAX(x.attempt) FROM webhook_deliveries x WHERE x.event_id = d.event_id)",
+        placeholders(1, n)
+    )
+}
+
+/// The outbox rows of the events listed.
+pub(in crate::store) fn outbox_rows_sql(n: usize) -> String {
+    format!(
+        "SELECT event_id, next_attempt_at FROM webhook_outbox WHERE event_id IN ({})",
+        placeholders(1, n)
+    )
+}
 
 pub(in crate::store) const RETRY_DELIVERY: &str = "UPDATE webhook_outbox \
      SET next_attempt_at = $3, locked_until = NULL, claim = NULL WHERE event_id = $1 AND claim = $2";
@@ -144,6 +191,30 @@ pub trait EventStore: Send + Sync {
 
     /// Events whose webhook is still to be sent (due or waiting to retry).
     async fn webhooks_waiting(&self) -> StoreResult<u64>;
+
+    /// Where each event's webhook stands: its last attempt, and whether
+    /// another is waiting. One entry per id, in order.
+    async fn webhook_states(&self, event_ids: &[&str]) -> StoreResult<Vec<WebhookState>>;
+
+    /// Resends an event's webhook: makes one more attempt due at `now`,
+    /// through the outbox, so that the worker of any process makes it, and
+    /// tells this process's worker. False if the account has no such event
+    /// in `mode`.
+    ///
+    /// With `--webhook-max-attempts`: if the event's deliveries have ended
+    /// (delivered, or given up after the last attempt), the resend is one
+    /// attempt beyond them, numbered after the last, made even when the
+    /// attempts ran out, and not retried if it fails (resend again). If the
+    /// event is still waiting for a retry, its next attempt is made now
+    /// instead and the retries go on as before, within the maximum. An
+    /// attempt already in flight is not doubled: its outcome decides.
+    async fn resend_webhook(
+        &self,
+        account_id: &str,
+        mode: Mode,
+        event_id: &str,
+        now: Micros,
+    ) -> StoreResult<bool>;
 }
 
 /// Implements `EventStore` for `$store` over the sqlx database `$db`.
@@ -298,9 +369,14 @@ macro_rules! impl_event_store {
                     for row in &claimed {
                         let id: String = row.try_get("event_id")?;
                         let n: i64 = row.try_get("attempts")?;
-                        attempts.push((id, u32::try_from(n).unwrap_or(u32::MAX)));
+                        let last: Option<i64> = row.try_get("last_attempt")?;
+                        attempts.push((
+                            id,
+                            u32::try_from(n).unwrap_or(u32::MAX),
+                            last.map(|l| u32::try_from(l).unwrap_or(u32::MAX)),
+                        ));
                     }
-                    let ids: Vec<&str> = attempts.iter().map(|(id, _)| id.as_str()).collect();
+                    let ids: Vec<&str> = attempts.iter().map(|(id, _, _)| id.as_str()).collect();
                     let sql = $crate::store::events::claimed_events_sql(ids.len());
                     let mut conn = self.pool().acquire().await?;
                     let rows = Self::scoped(&sql, &ids, None).fetch_all(&mut *conn).await?;
@@ -321,6 +397,7 @@ macro_rules! impl_event_store {
                         deliveries.push($crate::store::ClaimedDelivery {
                             event,
                             attempt: attempts[i].1,
+                            last_attempt: attempts[i].2,
                             settings,
                             previous: std::mem::take(&mut previous[i]),
                         });
@@ -354,6 +431,8 @@ macro_rules! impl_event_store {
                                     .bind(attempt.status.map(i64::from))
                                     .bind(&attempt.error)
                                     .bind(attempt.created_at)
+                                    .bind(attempt.duration_micros)
+                                    .bind(&attempt.response_body)
                                     .execute(&mut *tx)
                                     .await?;
                                 match retry_at {
@@ -387,6 +466,72 @@ macro_rules! impl_event_store {
                         .fetch_one(self.pool())
                         .await?;
                     Ok(n as u64)
+                }
+
+                async fn webhook_states(
+                    &self,
+                    event_ids: &[&str],
+                ) -> StoreResult<Vec<$crate::store::WebhookState>> {
+                    let mut states = vec![$crate::store::WebhookState::default(); event_ids.len()];
+                    if event_ids.is_empty() {
+                        return Ok(states);
+                    }
+                    let at = |id: &str| event_ids.iter().position(|e| *e == id);
+                    let sql = $crate::store::events::last_attempts_sql(event_ids.len());
+                    for row in &Self::scoped(&sql, event_ids, None)
+                        .fetch_all(self.pool())
+                        .await?
+                    {
+                        let id: String = row.try_get("event_id")?;
+                        let attempt: i64 = row.try_get("attempt")?;
+                        let error: Option<String> = row.try_get("error")?;
+                        if let Some(i) = at(&id) {
+                            states[i].attempts = u32::try_from(attempt).unwrap_or(u32::MAX);
+                            states[i].last_succeeded = Some(error.is_none());
+                        }
+                    }
+                    let sql = $crate::store::events::outbox_rows_sql(event_ids.len());
+                    for row in &Self::scoped(&sql, event_ids, None)
+                        .fetch_all(self.pool())
+                        .await?
+                    {
+                        let id: String = row.try_get("event_id")?;
+                        let due: i64 = row.try_get("next_attempt_at")?;
+                        if let Some(i) = at(&id) {
+                            states[i].next_attempt_at = Some(due);
+                        }
+                    }
+                    Ok(states)
+                }
+
+                async fn resend_webhook(
+                    &self,
+                    account_id: &str,
+                    mode: Mode,
+                    event_id: &str,
+                    now: Micros,
+                ) -> StoreResult<bool> {
+                    let done = {
+                        let mut writer = self.writer().await?;
+                        let done = sqlx::query($crate::store::events::RESEND)
+                            .bind(event_id)
+                            .bind(account_id)
+                            .bind(mode.is_live())
+                            .bind(now)
+                            .execute(&mut *writer)
+                            .await?
+                            .rows_affected();
+                        // As with a claim: a statement that wrote nothing
+                        // committed nothing, and must not be logged as ours.
+                        if done > 0 {
+                            Self::touch(&mut writer, $crate::store::Touched::Nothing);
+                        }
+                        done
+                    };
+                    if done > 0 {
+                        self.event_signal().notify_one();
+                    }
+                    Ok(done > 0)
                 }
             }
         };

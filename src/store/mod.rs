@@ -40,7 +40,7 @@ mod transfer;
 
 pub use accounts::{AccountSettings, AccountStore, KeyKind, KeyRecord, Principal, SettingsChange};
 pub use charges::{ChargeStore, Payment};
-pub use events::{ClaimedDelivery, DeliveryOutcome, EventStore};
+pub use events::{ClaimedDelivery, DeliveryOutcome, EventStore, WebhookState};
 pub use links::{LinkStamp, LinkStore};
 pub use overview::{DAY_MICROS, DayTotal, OverviewStore};
 pub use postgres::PostgresStore;

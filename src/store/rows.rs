@@ -56,7 +56,7 @@ pub(in crate::store) const EVENT_COLUMNS: &str = event_columns!();
 
 macro_rules! delivery_columns {
     () => {
-        "id, event_id, uri, status, error, created_at"
+        "id, event_id, uri, status, error, created_at, duration_micros, response_body"
     };
 }
 
@@ -298,6 +298,8 @@ pub(in crate::store) fn delivery_from(row: &impl Columns) -> StoreResult<Webhook
             .transpose()?,
         error: row.text_opt("error")?,
         created_at: row.int("created_at")?,
+        duration_micros: row.int_opt("duration_micros")?,
+        response_body: row.text_opt("response_body")?,
     })
 }
 

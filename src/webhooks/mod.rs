@@ -11,7 +11,7 @@ pub mod signature;
 
 use crate::api::events::webhook_body;
 use crate::api::version::Version;
-use crate::domain::event::{WebhookDelivery, retry_delay};
+use crate::domain::event::{ANSWER_KEPT_BYTES, WebhookDelivery, kept_answer, retry_delay};
 use crate::domain::id::{Kind, new_id, random_suffix};
 use crate::domain::list::{Micros, now};
 use crate::metrics::Metrics;
@@ -26,8 +26,17 @@ const CONCURRENCY: usize = 32;
 const MAX_BATCH: u32 = 64;
 /// How long a burst of new events may gather before it is claimed.
 const COALESCE: Duration = Duration::from_millis(5);
-/// Most of a receiver's answer read; the rest is dropped unread.
-const MAX_ANSWER_BYTES: usize = 64 * 1024;
+/// Most of a receiver's answer read: what an attempt keeps, and enough
+/// more to end a character cut at the limit; the rest is dropped unread.
+const MAX_ANSWER_BYTES: usize = ANSWER_KEPT_BYTES + 4;
+
+/// What a receiver did with one request.
+struct Answered {
+    status: Option<u16>,
+    error: Option<String>,
+    /// The start of its answer, if it answered.
+    body: Option<String>,
+}
 
 /// How deliveries are attempted.
 #[derive(Debug, Clone, Copy)]
@@ -194,8 +203,8 @@ impl Worker {
             .settings
             .as_ref()
             .filter(|s| s.webhook_uri.is_some());
-        let (Some(settings), true) = (settings, delivery.attempt <= self.policy.max_attempts)
-        else {
+        let last = delivery.last_attempt.unwrap_or(self.policy.max_attempts);
+        let (Some(settings), true) = (settings, delivery.attempt <= last) else {
             // Delivery was turned off, or the last attempt's outcome was
             // lost with its process: nothing more to send.
             self.metrics.delivery("dropped");
@@ -206,7 +215,8 @@ impl Worker {
         let uri = settings.webhook_uri.clone().unwrap_or_default();
         let version = Version::parse(&settings.api_version).unwrap_or(Version::Current);
         let sent_at = now();
-        let (status, error) =
+        let started = std::time::Instant::now();
+        let (answered, duration) =
             match webhook_body(&self.public_url, event, &delivery.previous, version) {
                 Ok(body) => {
                     let timestamp = sent_at.div_euclid(1_000_000);
@@ -220,12 +230,22 @@ impl Worker {
                         }
                     }
                     let signed = signature::sign(&secrets, timestamp, &body);
-                    self.post(&uri, body, timestamp, &signed).await
+                    let answered = self.post(&uri, body, timestamp, &signed).await;
+                    let took =
+                        Micros::try_from(started.elapsed().as_micros()).unwrap_or(Micros::MAX);
+                    (answered, Some(took))
                 }
-                Err(e) => (None, Some(format!("the event could not be written: {e}"))),
+                Err(e) => (
+                    Answered {
+                        status: None,
+                        error: Some(format!("the event could not be written: {e}")),
+                        body: None,
+                    },
+                    None,
+                ),
             };
-        let succeeded = error.is_none();
-        let retry_at = next_attempt(&self.policy, delivery.attempt, succeeded, now());
+        let succeeded = answered.error.is_none();
+        let retry_at = next_attempt(&self.policy, delivery.attempt, last, succeeded, now());
         if retry_at.is_none() && !succeeded {
             tracing::warn!(event = %event.id, attempts = delivery.attempt, %uri,
                 "webhook given up after the last attempt");
@@ -236,20 +256,15 @@ impl Worker {
             (false, None) => "given_up",
         });
         DeliveryOutcome::Attempted {
-            attempt: delivery_record(event, &uri, status, error, sent_at),
+            attempt: delivery_record(event, &uri, answered, duration, sent_at),
             number: delivery.attempt,
             retry_at,
         }
     }
 
-    /// Sends the body; the receiver's status, and why the attempt failed.
-    async fn post(
-        &self,
-        uri: &str,
-        body: Vec<u8>,
-        timestamp: i64,
-        signature: &str,
-    ) -> (Option<u16>, Option<String>) {
+    /// Sends the body; the receiver's status, why the attempt failed, and
+    /// the start of the answer.
+    async fn post(&self, uri: &str, body: Vec<u8>, timestamp: i64, signature: &str) -> Answered {
         let sent = self
             .client
             .post(uri)
@@ -261,25 +276,32 @@ impl Worker {
             .await;
         let mut response = match sent {
             Ok(response) => response,
-            Err(e) => return (None, Some(describe(&e, self.policy.timeout))),
+            Err(e) => {
+                return Answered {
+                    status: None,
+                    error: Some(describe(&e, self.policy.timeout)),
+                    body: None,
+                };
+            }
         };
         let status = response.status();
-        // Read a little of the answer so the connection ends cleanly; never
-        // more than the limit, never logged.
-        let mut read = 0;
-        while read < MAX_ANSWER_BYTES {
+        // Read the start of the answer, for the dashboard; never more than
+        // the limit (a chunk past it is cut), never logged.
+        let mut read = Vec::new();
+        while read.len() < MAX_ANSWER_BYTES {
             match response.chunk().await {
-                Ok(Some(chunk)) => read += chunk.len(),
+                Ok(Some(chunk)) => {
+                    let room = MAX_ANSWER_BYTES - read.len();
+                    read.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
                 Ok(None) | Err(_) => break,
             }
         }
-        if status.is_success() {
-            (Some(status.as_u16()), None)
-        } else {
-            (
-                Some(status.as_u16()),
-                Some(format!("the receiver answered {}", status.as_u16())),
-            )
+        let code = status.as_u16();
+        Answered {
+            status: Some(code),
+            error: (!status.is_success()).then(|| format!("the receiver answered {code}")),
+            body: Some(kept_answer(&read)),
         }
     }
 }
@@ -297,14 +319,16 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     }
 }
 
-/// The outcome of an attempt and when, if ever, to try again.
+/// The outcome of an attempt and when, if ever, to try again: never after
+/// attempt `last`.
 fn next_attempt(
     policy: &DeliveryPolicy,
     attempt: u32,
+    last: u32,
     succeeded: bool,
     at: Micros,
 ) -> Option<Micros> {
-    if succeeded || attempt >= policy.max_attempts {
+    if succeeded || attempt >= last {
         return None;
     }
     let base = policy.retry_base.as_micros() as Micros;
@@ -315,16 +339,18 @@ fn next_attempt(
 fn delivery_record(
     event: &crate::domain::event::Event,
     uri: &str,
-    status: Option<u16>,
-    error: Option<String>,
+    answered: Answered,
+    duration_micros: Option<Micros>,
     at: Micros,
 ) -> WebhookDelivery {
     WebhookDelivery {
         id: new_id(Kind::WebhookDelivery, event.mode),
         event_id: event.id.clone(),
         uri: uri.to_owned(),
-        status,
-        error,
+        status: answered.status,
+        error: answered.error,
         created_at: at,
+        duration_micros,
+        response_body: answered.body,
     }
 }

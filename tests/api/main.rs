@@ -6,6 +6,7 @@ mod browser_dashboard;
 mod cli;
 mod clients;
 mod dashboard;
+mod dashboard_events;
 mod dashboard_settings;
 mod encodings;
 mod errors;
